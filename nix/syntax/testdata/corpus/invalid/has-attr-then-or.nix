@@ -1,0 +1,2 @@
+# surprising: `?` takes an attribute path, so `or` cannot follow it
+{ s, d }: s ? a.b or d

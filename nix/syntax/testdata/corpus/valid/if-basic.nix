@@ -1,0 +1,2 @@
+{ c, d }:
+if c then 1 else if d then 2 else 3

@@ -1,0 +1,2 @@
+{ a, b }:
+if if a then b else a then "yes" else "no"

@@ -1,0 +1,2 @@
+{ src }:
+{ inherit; inherit (src); x = 1; }

@@ -1,0 +1,2 @@
+{ src, a }:
+let inherit "a"; in { inherit (src) "b"; c = a; }

@@ -1,0 +1,1 @@
+{ f, g, x, y }: f x (g y) f.a x.b

@@ -1,0 +1,2 @@
+# `a/b` would be a path, so division needs spaces
+{ a, b }: a / b

@@ -1,0 +1,2 @@
+{ a, b }:
+with a; with b; with { c = 1; }; c
