@@ -1,0 +1,2 @@
+# surprising: list elements are select expressions, so `[ -1 ]` needs parentheses
+[ 1 -1 ]

@@ -1,0 +1,4 @@
+# comment
+/* block
+ */ [ 1
+2 ]

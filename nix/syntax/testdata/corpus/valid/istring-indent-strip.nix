@@ -1,0 +1,5 @@
+''
+    deeper
+  shallow
+      deepest
+''

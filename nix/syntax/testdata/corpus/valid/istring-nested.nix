@@ -1,0 +1,6 @@
+{ x }:
+''
+  outer ${''
+    inner ${x}
+  ''} done
+''

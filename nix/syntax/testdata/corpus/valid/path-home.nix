@@ -1,0 +1,1 @@
+[ ~/a ~/.config/nix ~/a/b.nix ]

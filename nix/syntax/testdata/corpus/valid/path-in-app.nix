@@ -1,0 +1,1 @@
+{ f }: f ./a.nix ./b.nix

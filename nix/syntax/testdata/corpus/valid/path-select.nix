@@ -1,0 +1,1 @@
+{ import }: (import ./a.nix).x

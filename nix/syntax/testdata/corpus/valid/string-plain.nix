@@ -1,0 +1,2 @@
+[ "" "a" "hello world" "multi
+line" ]

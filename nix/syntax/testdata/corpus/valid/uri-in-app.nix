@@ -1,0 +1,1 @@
+{ fetchurl }: fetchurl https://example.org/src-1.0.tar.gz
