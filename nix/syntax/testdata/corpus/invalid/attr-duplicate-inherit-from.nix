@@ -1,0 +1,5 @@
+{ s }:
+{
+  inherit (s) x;
+  inherit (s) x;
+}

@@ -1,0 +1,2 @@
+{ a }:
+{ inherit a; inherit a; }

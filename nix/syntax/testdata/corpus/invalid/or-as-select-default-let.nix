@@ -1,0 +1,1 @@
+let or = 1; x = { }; in x.a or or

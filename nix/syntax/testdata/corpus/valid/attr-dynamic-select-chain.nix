@@ -1,0 +1,1 @@
+{ s, n }: s.${n}."${n}".plain."quoted"

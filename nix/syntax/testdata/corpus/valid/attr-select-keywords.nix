@@ -1,0 +1,1 @@
+{ s }: [ s."let" s."if" s.true s.null ]

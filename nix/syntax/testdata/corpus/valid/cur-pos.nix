@@ -1,0 +1,5 @@
+{
+  a = __curPos;
+  b =
+    __curPos;
+}

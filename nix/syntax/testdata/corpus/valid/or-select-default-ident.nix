@@ -1,0 +1,1 @@
+{ x }: x.or or x.y.or.z or null
