@@ -1,0 +1,3 @@
+[ 1 2
+/* the end
+   is near */

@@ -1,0 +1,4 @@
+{
+  a = "line1
+line2
+line3"; b }

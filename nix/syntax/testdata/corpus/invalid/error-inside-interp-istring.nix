@@ -1,0 +1,5 @@
+{ x }:
+''
+  line one
+  ${if x then 1} two
+''
