@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/nix-community/go-nix/pkg/nixhash"
 )
@@ -15,31 +16,51 @@ import (
 // `nix hash path --type ALGO PATH` computes it. Like Nix it does not follow a
 // symlink named by path itself, unless path ends in a slash.
 func HashPath(path string, algo nixhash.Algorithm) (*nixhash.Hash, error) {
+	h, _, err := HashPathModTime(path, algo)
+	return h, err
+}
+
+// HashPathModTime is HashPath that also returns the newest mtime in the tree
+// (of files, directories and symlinks alike, to the second): what Nix's path
+// fetcher records as lastModified.
+func HashPathModTime(path string, algo nixhash.Algorithm) (*nixhash.Hash, time.Time, error) {
 	hw := newHashWriter(algo)
-	if err := WritePath(hw, path); err != nil {
-		return nil, err
+	mtime, err := writePath(hw, path)
+	if err != nil {
+		return nil, time.Time{}, err
 	}
-	return hw.sum()
+	h, err := hw.sum()
+	return h, time.Unix(mtime, 0), err
 }
 
 // WritePath writes the NAR serialisation of path to w.
 func WritePath(w io.Writer, path string) error {
+	_, err := writePath(w, path)
+	return err
+}
+
+func writePath(w io.Writer, path string) (mtime int64, err error) {
 	if len(path) > 1 && strings.HasSuffix(path, "/") {
 		// "link/" names the directory the link points to, as in Nix.
 		path += "."
 	}
 	e := &encoder{w: w}
 	e.str(narMagic)
-	if err := writePathNode(e, path); err != nil {
-		return err
+	if err := writePathNode(e, path, &mtime); err != nil {
+		return 0, err
 	}
-	return e.err
+	return mtime, e.err
 }
 
-func writePathNode(e *encoder, path string) error {
+// writePathNode writes the node at path and raises *mtime to its mtime and
+// its descendants'.
+func writePathNode(e *encoder, path string, mtime *int64) error {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return err
+	}
+	if t := fi.ModTime().Unix(); t > *mtime {
+		*mtime = t
 	}
 	switch mode := fi.Mode(); {
 	case mode.IsRegular():
@@ -66,7 +87,7 @@ func writePathNode(e *encoder, path string) error {
 		e.start("directory")
 		for _, ent := range entries {
 			e.startEntry(ent.Name())
-			if err := writePathNode(e, filepath.Join(path, ent.Name())); err != nil {
+			if err := writePathNode(e, filepath.Join(path, ent.Name()), mtime); err != nil {
 				return err
 			}
 			e.end()

@@ -201,8 +201,13 @@ func ReadTarball(r io.Reader, lim Limits) (*Tree, error) {
 		n.modTime = hdr.ModTime
 		parent.children[name] = n
 	}
+	// Read to the end so that gzip checks its checksum and length: a
+	// truncated download must not pass for a complete one.
+	if _, err := io.Copy(io.Discard, io.LimitReader(dr, lim.MaxBytes)); err != nil {
+		return nil, fmt.Errorf("reading tarball: %v", err)
+	}
 	if len(top.children) != 1 {
-		return nil, fmt.Errorf("tarball contains %d top-level entries, want exactly one", len(top.children))
+		return nil, fmt.Errorf("contains %d top-level entries, want exactly one", len(top.children))
 	}
 	t := &Tree{Comment: comment}
 	for name, n := range top.children {
