@@ -1,0 +1,1 @@
+{ a, b ? a, c ? b + a }@args: [ a b c args ]

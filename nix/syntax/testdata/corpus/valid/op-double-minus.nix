@@ -1,0 +1,2 @@
+# `--` is not an operator: `--1` is two unary minuses
+[ (--1) (- -1) (1--1) (1 - - - 1) ]
