@@ -115,8 +115,16 @@ func Read(data []byte) (*LockFile, error) {
 	var version json.Number
 	if raw, ok := top["version"]; !ok {
 		return nil, &Error{Msg: `missing "version" (want 5, 6 or 7)`}
-	} else if err := unmarshal(raw, &version); err != nil {
-		return nil, &Error{Msg: fmt.Sprintf(`"version" is %s, want a number 5, 6 or 7`, raw)}
+	} else {
+		var v any
+		if err := unmarshal(raw, &v); err != nil {
+			return nil, &Error{Msg: fmt.Sprintf(`"version": %v`, err)}
+		}
+		n, isNumber := v.(json.Number)
+		if !isNumber {
+			return nil, &Error{Msg: fmt.Sprintf(`"version" is %s, want a number 5, 6 or 7`, raw)}
+		}
+		version = n
 	}
 	l := &LockFile{}
 	switch version {
@@ -269,9 +277,10 @@ func attrs(key, field string, m map[string]any) (flakeref.Attrs, error) {
 
 // checkFollows resolves every follows path reachable from the root.
 func (l *LockFile) checkFollows() error {
+	r := l.newResolver()
 	return l.walk(func(path []string, in Input) error {
 		if in.IsFollows() {
-			if _, err := l.Resolve(in.Follows); err != nil {
+			if _, err := r.resolve(in.Follows); err != nil {
 				return &Error{Msg: fmt.Sprintf("input %q follows %q: %v", strings.Join(path, "/"), strings.Join(in.Follows, "/"), err)}
 			}
 		}
@@ -309,18 +318,34 @@ func (l *LockFile) walk(f func(path []string, in Input) error) error {
 // Resolve returns the node an input path leads to from the root, following
 // follows paths on the way. The empty path is the root.
 func (l *LockFile) Resolve(path []string) (*Node, error) {
-	return l.resolve(path, 0)
+	return l.newResolver().resolve(path)
 }
 
-func (l *LockFile) resolve(path []string, depth int) (*Node, error) {
-	if depth > maxDepth/10 {
-		return nil, fmt.Errorf("follows chain longer than %d: a cycle of follows", maxDepth/10)
+// resolver resolves follows paths, remembering each target it has resolved
+// so that follows pointing through follows cost linear time, and noticing a
+// follows path that needs itself.
+type resolver struct {
+	l       *LockFile
+	done    map[string]*Node
+	pending map[string]bool
+}
+
+func (l *LockFile) newResolver() *resolver {
+	return &resolver{l: l, done: map[string]*Node{}, pending: map[string]bool{}}
+}
+
+func (r *resolver) resolve(path []string) (*Node, error) {
+	k := strings.Join(path, "\x00")
+	if n, ok := r.done[k]; ok {
+		return n, nil
 	}
-	n := l.Root
+	if r.pending[k] || len(r.pending) > maxDepth {
+		return nil, fmt.Errorf("a cycle of follows through %q", strings.Join(path, "/"))
+	}
+	r.pending[k] = true
+	defer delete(r.pending, k)
+	n := r.l.Root
 	for i, name := range path {
-		if n == nil {
-			return nil, fmt.Errorf("no node")
-		}
 		in, ok := n.Inputs[name]
 		if !ok {
 			return nil, fmt.Errorf("input %q does not exist", strings.Join(path[:i+1], "/"))
@@ -329,12 +354,13 @@ func (l *LockFile) resolve(path []string, depth int) (*Node, error) {
 			n = in.Node
 			continue
 		}
-		next, err := l.resolve(in.Follows, depth+1)
+		next, err := r.resolve(in.Follows)
 		if err != nil {
 			return nil, err
 		}
 		n = next
 	}
+	r.done[k] = n
 	return n, nil
 }
 
@@ -354,9 +380,12 @@ func (l *LockFile) Validate() error {
 	if l == nil || l.Root == nil {
 		return &Error{Msg: "no root node"}
 	}
-	onPath := map[*Node]bool{}
+	onPath, done := map[*Node]bool{}, map[*Node]bool{}
 	var visit func(n *Node, where string, depth int) error
 	visit = func(n *Node, where string, depth int) error {
+		if done[n] {
+			return nil
+		}
 		if depth > maxDepth {
 			return &Error{Msg: fmt.Sprintf("inputs nested more than %d deep", maxDepth)}
 		}
@@ -367,7 +396,7 @@ func (l *LockFile) Validate() error {
 			return &Error{Msg: fmt.Sprintf("input %q has no locked or original attributes", where)}
 		}
 		onPath[n] = true
-		defer delete(onPath, n)
+		defer func() { delete(onPath, n); done[n] = true }()
 		for _, name := range sortedNames(n.Inputs) {
 			in := n.Inputs[name]
 			if in.Node == nil {
