@@ -47,6 +47,7 @@ var ErrUnsupported = errors.New("has an unsupported type")
 type encoder struct {
 	w   io.Writer
 	err error
+	buf []byte // for copying file contents
 }
 
 func (e *encoder) str(s string) {
@@ -66,13 +67,27 @@ func (e *encoder) start(typ string) { e.strs("(", "type", typ) }
 
 func (e *encoder) end() { e.str(")") }
 
-// regular writes a whole regular-file node whose size bytes come from r.
-func (e *encoder) regular(executable bool, size int64, r io.Reader) {
+func (e *encoder) startRegular(executable bool) {
 	e.start("regular")
 	if executable {
 		e.strs("executable", "")
 	}
 	e.str("contents")
+}
+
+// regularBytes writes a whole regular-file node holding data.
+func (e *encoder) regularBytes(executable bool, data []byte) {
+	e.startRegular(executable)
+	if e.err == nil {
+		e.err = wire.WriteBytes(e.w, data)
+	}
+	e.end()
+}
+
+// regular writes a whole regular-file node whose size bytes come from r;
+// fewer is an io.ErrUnexpectedEOF.
+func (e *encoder) regular(executable bool, size int64, r io.Reader) {
+	e.startRegular(executable)
 	if e.err != nil {
 		return
 	}
@@ -81,7 +96,10 @@ func (e *encoder) regular(executable bool, size int64, r io.Reader) {
 		e.err = err
 		return
 	}
-	n, err := io.Copy(bw, io.LimitReader(r, size))
+	if e.buf == nil {
+		e.buf = make([]byte, 256<<10)
+	}
+	n, err := io.CopyBuffer(bw, io.LimitReader(r, size), e.buf)
 	if err == nil && n != size {
 		err = io.ErrUnexpectedEOF
 	}

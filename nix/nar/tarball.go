@@ -326,7 +326,7 @@ func (t *Tree) WriteNAR(w io.Writer) error {
 func (n *node) write(e *encoder) {
 	switch n.kind {
 	case kindFile:
-		e.regular(n.executable, int64(len(n.data)), bytes.NewReader(n.data))
+		e.regularBytes(n.executable, n.data)
 	case kindSymlink:
 		e.symlink(n.target)
 	case kindDir:
