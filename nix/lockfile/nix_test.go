@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -250,6 +251,61 @@ func checkFixtureShape(t *testing.T, root *LockFile) {
 	}
 }
 
+// checkOldVersions writes the root lock in the version 5 and 6 forms next
+// to a copy of the root flake, and checks that what Nix makes of each
+// (the lock `nix flake metadata --json` reports) is what flakectl reads.
+func checkOldVersions(t *testing.T, w *world) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(w.path("root"), "flake.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, version := range []int{5, 6} {
+		var doc map[string]any
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		doc["version"] = version
+		for _, n := range doc["nodes"].(map[string]any) {
+			node := n.(map[string]any)
+			locked, ok := node["locked"].(map[string]any)
+			if !ok || version != 5 {
+				continue
+			}
+			info := map[string]any{}
+			for _, k := range []string{"narHash", "lastModified"} {
+				if v, ok := locked[k]; ok {
+					info[k] = v
+					delete(locked, k)
+				}
+			}
+			node["info"] = info
+		}
+		old, _ := json.MarshalIndent(doc, "", "  ")
+		name := fmt.Sprintf("v%d", version)
+		w.copyRoot(name)
+		writeFile(t, filepath.Join(w.path(name), "flake.lock"), string(old))
+		var meta struct{ Locks any }
+		if err := json.Unmarshal([]byte(w.run(w.dir, "nix", "flake", "metadata", "--json", "path:"+w.path(name))), &meta); err != nil {
+			t.Fatal(err)
+		}
+		l, err := Read(old)
+		if err != nil {
+			t.Fatalf("version %d: %v", version, err)
+		}
+		var ours any
+		if err := json.Unmarshal(mustMarshal(t, l), &ours); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(ours, meta.Locks) {
+			t.Errorf("version %d: flakectl reads\n%v\nnix reads\n%v", version, ours, meta.Locks)
+		}
+		if reflect.DeepEqual(ours, doc) {
+			t.Errorf("version %d: the old form is the same as the new; the check proves nothing", version)
+		}
+	}
+}
+
 // TestRelockMatchesNix changes one input, lets Nix update it with
 // --update-input, and checks flakectl computes the same lock from the old
 // lock, the input's new locked attributes and its own flake.lock.
@@ -285,6 +341,7 @@ func TestRelockMatchesNix(t *testing.T) {
 			name:  "git flake new commit",
 			input: []string{"d"},
 			change: func(w *world) (flakeref.Attrs, *LockFile) {
+				checkOldVersions(w.t, w)
 				writeFile(w.t, filepath.Join(w.path("d"), "README"), "new\n")
 				w.commit("d", "readme")
 				return w.locked("git+file://" + w.path("d")), readLock(w.t, filepath.Join(w.path("d"), "flake.lock"))
