@@ -30,10 +30,18 @@ type lexer struct {
 	// began. Nix reports errors at end of input there.
 	lastStart int
 	errh      func(pos Pos, msg string)
+
+	// Memos that keep lexing linear: a run of path characters or URI scheme
+	// characters is scanned once, however many tokens start inside it, and
+	// an unterminated /* is looked for once.
+	pathRunFrom, pathRunTo     int
+	schemeRunFrom, schemeRunTo int
+	noCommentEndFrom           int
 }
 
 func newLexer(src []byte, errh func(Pos, string)) *lexer {
-	return &lexer{src: src, stack: []lexState{stInitial}, errh: errh}
+	return &lexer{src: src, stack: []lexState{stInitial}, errh: errh,
+		pathRunFrom: -1, schemeRunFrom: -1, noCommentEndFrom: len(src) + 1}
 }
 
 func (l *lexer) state() lexState { return l.stack[len(l.stack)-1] }
@@ -152,10 +160,7 @@ func isPathCharAt(l *lexer, i int) bool {
 // matchPathLike measures PATH_CHAR* (/ PATH_CHAR+)* at i and returns the
 // length, the number of slash segments, and whether a '/' follows.
 func (l *lexer) matchPathLike(i int) (n, segs int, slashAfter bool) {
-	j := i
-	for isPathCharAt(l, j) {
-		j++
-	}
+	j := l.pathRunEnd(i)
 	for l.at(j) == '/' && isPathCharAt(l, j+1) {
 		j += 2
 		for isPathCharAt(l, j) {
@@ -164,6 +169,19 @@ func (l *lexer) matchPathLike(i int) (n, segs int, slashAfter bool) {
 		segs++
 	}
 	return j - i, segs, l.at(j) == '/'
+}
+
+// pathRunEnd returns the end of the run of path characters starting at i.
+func (l *lexer) pathRunEnd(i int) int {
+	if i >= l.pathRunFrom && i <= l.pathRunTo && l.pathRunFrom >= 0 {
+		return l.pathRunTo
+	}
+	j := i
+	for isPathCharAt(l, j) {
+		j++
+	}
+	l.pathRunFrom, l.pathRunTo = i, j
+	return j
 }
 
 // PATH: {PATH_CHAR}*(\/{PATH_CHAR}+)+\/?
@@ -181,10 +199,7 @@ func (l *lexer) matchPath(i int) int {
 // {PATH_SEG}\$\{ where PATH_SEG is {PATH_CHAR}*\/ ; returns the length of
 // the PATH_SEG part only (the ${ is scanned again afterwards).
 func (l *lexer) matchPathSegDollar(i int) int {
-	j := i
-	for isPathCharAt(l, j) {
-		j++
-	}
+	j := l.pathRunEnd(i)
 	if l.at(j) == '/' && l.at(j+1) == '$' && l.at(j+2) == '{' {
 		return j + 1 - i
 	}
@@ -224,14 +239,20 @@ func (l *lexer) matchURI(i int) int {
 	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
 		return 0
 	}
-	j := i + 1
-	for {
-		c := l.at(j)
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.' {
-			j++
-			continue
+	var j int
+	if i >= l.schemeRunFrom && i <= l.schemeRunTo && l.schemeRunFrom >= 0 {
+		j = l.schemeRunTo
+	} else {
+		j = i + 1
+		for {
+			c := l.at(j)
+			if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.' {
+				j++
+				continue
+			}
+			break
 		}
-		break
+		l.schemeRunFrom, l.schemeRunTo = i, j
 	}
 	if l.at(j) != ':' {
 		return 0
@@ -309,6 +330,9 @@ func (l *lexer) lexDefault() tok {
 // matchBlockComment matches \/\*([^*]|\*+[^*/])*\*+\/ at i and returns the
 // end offset, or 0 when the comment is not terminated.
 func (l *lexer) matchBlockComment(i int) int {
+	if i >= l.noCommentEndFrom {
+		return 0
+	}
 	src := l.src
 	j := i + 2
 	for j < len(src) {
@@ -323,6 +347,7 @@ func (l *lexer) matchBlockComment(i int) int {
 			return j + 1
 		}
 	}
+	l.noCommentEndFrom = i
 	return 0
 }
 

@@ -5,7 +5,7 @@ import "fmt"
 // Limits that keep any input from exhausting the stack or running long.
 const (
 	maxErrors = 10
-	maxDepth  = 5000
+	maxDepth  = 10000 // parser recursion levels; about 3,300 nested parentheses
 )
 
 // ParseFile parses one Nix expression. It returns the syntax tree, possibly
@@ -34,6 +34,8 @@ type parser struct {
 	// syntaxErrs counts syntax errors; checks that need a whole construct
 	// are skipped once part of it failed to parse.
 	syntaxErrs int
+	recoveries int
+	aborting   bool // an abort is unwinding: recovery points let it pass
 }
 
 // bailout unwinds to the nearest recovery point after a syntax error.
@@ -53,11 +55,18 @@ func (p *parser) addError(pos Pos, msg string) {
 	}
 	p.errors = append(p.errors, &Error{Pos: position, Msg: msg})
 	if len(p.errors) >= maxErrors {
-		panic(tooManyErrors{})
+		p.abort()
 	}
 }
 
-type tooManyErrors struct{}
+func (p *parser) abort() {
+	p.aborting = true
+	panic(abort{})
+}
+
+// abort unwinds straight to the top: too many errors, too deep, or end of
+// input reached while recovering (nothing after it could be recovered).
+type abort struct{}
 
 // syntaxError reports an unexpected token and unwinds.
 func (p *parser) syntaxError(expecting string) {
@@ -101,7 +110,7 @@ func (p *parser) parseTop() (x Expr) {
 	defer func() {
 		if r := recover(); r != nil {
 			switch r.(type) {
-			case bailout, tooManyErrors:
+			case bailout, abort:
 				if x == nil {
 					x = &BadExpr{From: 0, To: Pos(len(p.file.Src))}
 				}
@@ -122,7 +131,7 @@ func (p *parser) enter() {
 	if p.depth > maxDepth {
 		p.syntaxErrs++
 		p.addError(p.tok.pos, fmt.Sprintf("expression nested too deeply (more than %d levels)", maxDepth))
-		panic(tooManyErrors{})
+		p.abort()
 	}
 }
 
@@ -411,6 +420,8 @@ func (p *parser) parseApp() Expr {
 }
 
 func (p *parser) parseSelect() Expr {
+	p.enter()
+	defer p.leave()
 	x := p.parseSimple()
 	switch p.tok.kind {
 	case tDot:
@@ -603,16 +614,29 @@ func (p *parser) recoverExpr(parse func() Expr, closer token) (x Expr) {
 	start := p.tok.pos
 	depth := p.depth
 	defer func() {
+		if p.aborting {
+			return // not calling recover lets the abort unwind in one pass
+		}
 		if r := recover(); r != nil {
 			if _, ok := r.(bailout); !ok {
 				panic(r)
 			}
-			p.depth = depth
+			p.recovered(depth)
 			p.skipTo(closer)
 			x = &BadExpr{From: start, To: p.tok.pos}
 		}
 	}()
 	return parse()
+}
+
+// recovered resets the depth after a bailout and bounds the number of
+// recoveries, so unwinding through deeply nested input stays linear.
+func (p *parser) recovered(depth int) {
+	p.depth = depth
+	p.recoveries++
+	if p.recoveries > 2*maxErrors {
+		p.abort()
+	}
 }
 
 // skipTo advances to the next ';' (consumed) or closer (not consumed) that
@@ -622,7 +646,7 @@ func (p *parser) skipTo(closer token) {
 	for {
 		switch p.tok.kind {
 		case tEOF:
-			panic(bailout{})
+			p.abort()
 		case tLBrace, tDollarCurly, tLParen, tLBrack:
 			level++
 		case tRBrace, tRParen, tRBrack:
@@ -657,11 +681,14 @@ func (p *parser) parseBindings(closer token) ([]Binding, *mergedSet) {
 		func() {
 			depth := p.depth
 			defer func() {
+				if p.aborting {
+					return
+				}
 				if r := recover(); r != nil {
 					if _, ok := r.(bailout); !ok {
 						panic(r)
 					}
-					p.depth = depth
+					p.recovered(depth)
 					p.skipTo(closer)
 				}
 			}()
