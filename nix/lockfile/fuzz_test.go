@@ -20,6 +20,9 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add([]byte(`{"version": 7, "root": "root", "nodes": {"root": {}}}`))
 	f.Add([]byte(`{"version": 5, "root": "r", "nodes": {"r": {"inputs": {"a": "a", "b": ["a"]}}, "a": {"locked": {"type": "path", "path": "/x"}, "info": {"narHash": "sha256-AA"}, "original": {"type": "path", "path": "/x"}, "flake": false}}}`))
+	for _, tc := range readErrors {
+		f.Add([]byte(tc.in))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := Read(data)
 		if err != nil {

@@ -89,34 +89,39 @@ func TestNaming(t *testing.T) {
 	}
 }
 
+// readErrors are malformed locks and the one-line error Read gives each;
+// FuzzRead starts from them too.
+const lockedX = `"locked": {"type": "path", "path": "/x", "narHash": "sha256-AAAA"}, "original": {"type": "path", "path": "/x"}`
+
+var readErrors = []struct{ name, in, want string }{
+	{"not json", `{`, "not a JSON object"},
+	{"array", `[]`, "not a JSON object"},
+	{"trailing", `{"version": 7, "root": "root", "nodes": {"root": {}}} x`, "trailing data"},
+	{"no version", `{"root": "root", "nodes": {"root": {}}}`, `missing "version"`},
+	{"version 4", `{"version": 4, "root": "root", "nodes": {"root": {}}}`, "unsupported version 4"},
+	{"version 8", `{"version": 8, "root": "root", "nodes": {"root": {}}}`, "unsupported version 8 (flakectl reads versions 5 to 7"},
+	{"version string", `{"version": "7", "root": "root", "nodes": {"root": {}}}`, `"version" is "7"`},
+	{"no root", `{"version": 7, "nodes": {"root": {}}}`, `missing "root"`},
+	{"root not string", `{"version": 7, "root": 1, "nodes": {"root": {}}}`, `"root" is 1, want a string`},
+	{"missing root node", `{"version": 7, "root": "top", "nodes": {"root": {}}}`, `root node "top" is not in "nodes"`},
+	{"no nodes", `{"version": 7, "root": "root"}`, `missing "nodes"`},
+	{"dangling", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "gone"}}}}`, `node "root" input "a" names node "gone", which does not exist`},
+	{"cycle to root", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"inputs": {"up": "root"}, ` + lockedX + `}}}`, `node "a" input "up" points back to node "root": a cycle`},
+	{"cycle", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"inputs": {"b": "b"}, ` + lockedX + `}, "b": {"inputs": {"a": "a"}, ` + lockedX + `}}}`, `node "b" input "a" points back to node "a"`},
+	{"no locked", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"original": {"type": "path", "path": "/x"}}}}`, `node "a" has no "locked" attributes`},
+	{"no type", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"path": "/x"}, "original": {"type": "path", "path": "/x"}}}}`, `node "a" locked has no "type"`},
+	{"nested attr", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": {}}, "original": {"type": "path", "path": "/x"}}}}`, `attribute "path": a JSON object is not allowed`},
+	{"float attr", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": "/x", "lastModified": 1.5}, "original": {"type": "path", "path": "/x"}}}}`, `number 1.5 is not a non-negative integer`},
+	{"negative attr", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": "/x", "revCount": -1}, "original": {"type": "path", "path": "/x"}}}}`, `number -1 is not a non-negative integer`},
+	{"bad input", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": 3}}}}`, `node "root" input "a" is 3, want a node key or a follows path`},
+	{"bad follows", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": [1]}}}}`, `follows path element 1 is not a string`},
+	{"follows nowhere", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": ["b"]}}}}`, `input "a" follows "b": input "b" does not exist`},
+	{"follows cycle", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": ["b"], "b": ["a"]}}}}`, `a cycle of follows`},
+	{"bad utf8", "{\"version\": 7, \"root\": \"r\xff\", \"nodes\": {}}", "not valid UTF-8"},
+}
+
 func TestReadErrors(t *testing.T) {
-	const locked = `"locked": {"type": "path", "path": "/x", "narHash": "sha256-AAAA"}, "original": {"type": "path", "path": "/x"}`
-	for _, tc := range []struct{ name, in, want string }{
-		{"not json", `{`, "not a JSON object"},
-		{"array", `[]`, "not a JSON object"},
-		{"trailing", `{"version": 7, "root": "root", "nodes": {"root": {}}} x`, "trailing data"},
-		{"no version", `{"root": "root", "nodes": {"root": {}}}`, `missing "version"`},
-		{"version 4", `{"version": 4, "root": "root", "nodes": {"root": {}}}`, "unsupported version 4"},
-		{"version 8", `{"version": 8, "root": "root", "nodes": {"root": {}}}`, "unsupported version 8 (flakectl reads versions 5 to 7"},
-		{"version string", `{"version": "7", "root": "root", "nodes": {"root": {}}}`, `"version" is "7"`},
-		{"no root", `{"version": 7, "nodes": {"root": {}}}`, `missing "root"`},
-		{"root not string", `{"version": 7, "root": 1, "nodes": {"root": {}}}`, `"root" is 1, want a string`},
-		{"missing root node", `{"version": 7, "root": "top", "nodes": {"root": {}}}`, `root node "top" is not in "nodes"`},
-		{"no nodes", `{"version": 7, "root": "root"}`, `missing "nodes"`},
-		{"dangling", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "gone"}}}}`, `node "root" input "a" names node "gone", which does not exist`},
-		{"cycle to root", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"inputs": {"up": "root"}, ` + locked + `}}}`, `node "a" input "up" points back to node "root": a cycle`},
-		{"cycle", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"inputs": {"b": "b"}, ` + locked + `}, "b": {"inputs": {"a": "a"}, ` + locked + `}}}`, `node "b" input "a" points back to node "a"`},
-		{"no locked", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"original": {"type": "path", "path": "/x"}}}}`, `node "a" has no "locked" attributes`},
-		{"no type", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"path": "/x"}, "original": {"type": "path", "path": "/x"}}}}`, `node "a" locked has no "type"`},
-		{"nested attr", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": {}}, "original": {"type": "path", "path": "/x"}}}}`, `attribute "path": a JSON object is not allowed`},
-		{"float attr", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": "/x", "lastModified": 1.5}, "original": {"type": "path", "path": "/x"}}}}`, `number 1.5 is not a non-negative integer`},
-		{"negative attr", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": "/x", "revCount": -1}, "original": {"type": "path", "path": "/x"}}}}`, `number -1 is not a non-negative integer`},
-		{"bad input", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": 3}}}}`, `node "root" input "a" is 3, want a node key or a follows path`},
-		{"bad follows", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": [1]}}}}`, `follows path element 1 is not a string`},
-		{"follows nowhere", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": ["b"]}}}}`, `input "a" follows "b": input "b" does not exist`},
-		{"follows cycle", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": ["b"], "b": ["a"]}}}}`, `a cycle of follows`},
-		{"bad utf8", "{\"version\": 7, \"root\": \"r\xff\", \"nodes\": {}}", "not valid UTF-8"},
-	} {
+	for _, tc := range readErrors {
 		_, err := Read([]byte(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: Read error = %v, want one line containing %q", tc.name, err, tc.want)
