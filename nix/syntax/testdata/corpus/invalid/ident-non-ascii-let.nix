@@ -1,0 +1,3 @@
+let
+  größe = 1;
+in größe
