@@ -160,11 +160,11 @@ type entry struct {
 	linkname string
 }
 
-func makeTarball(t testing.TB, path string, entries []entry) {
+// makeTar returns an uncompressed pax tar archive of entries.
+func makeTar(t testing.TB, entries []entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
+	tw := tar.NewWriter(&buf)
 	for _, e := range entries {
 		mode := e.mode
 		if mode == 0 {
@@ -183,6 +183,17 @@ func makeTarball(t testing.TB, path string, entries []entry) {
 		}
 	}
 	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// makeTarball writes a gzip tarball of entries to path.
+func makeTarball(t testing.TB, path string, entries []entry) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(makeTar(t, entries)); err != nil {
 		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
