@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -274,7 +275,8 @@ func parseGit(s string, u parsedURL) (Ref, error) {
 	repo := u.withQuery()
 	repo.scheme = strings.TrimPrefix(u.scheme, "git+")
 	attrs := Attrs{}
-	for name, value := range u.query {
+	for _, name := range sortedKeys(u.query) {
+		value := u.query[name]
 		switch name {
 		case "rev":
 			if !revRegex.MatchString(value) {
@@ -301,7 +303,8 @@ func parseGit(s string, u parsedURL) (Ref, error) {
 
 func parsePathURL(s string, u parsedURL) (Ref, error) {
 	attrs := Attrs{{"path", u.path}}
-	for name, value := range u.query {
+	for _, name := range sortedKeys(u.query) {
+		value := u.query[name]
 		switch name {
 		case "rev":
 			if !revRegex.MatchString(value) {
@@ -324,6 +327,15 @@ func parsePathURL(s string, u parsedURL) (Ref, error) {
 		}
 	}
 	return Ref{Type: TypePath, attrs: attrs}, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func parseUint(s string) (int64, error) {

@@ -19,7 +19,7 @@ func FuzzRead(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(`{"version": 7, "root": "root", "nodes": {"root": {}}}`))
-	f.Add([]byte(`{"version": 5, "root": "r", "nodes": {"r": {"inputs": {"a": "a", "b": ["a"]}}, "a": {"locked": {"type": "path", "path": "/x"}, "info": {"narHash": "sha256-AA"}, "original": {"type": "path", "path": "/x"}, "flake": false}}}`))
+	f.Add([]byte(`{"version": 5, "root": "r", "nodes": {"r": {"inputs": {"a": "a", "b": ["a"]}}, "a": {"locked": {"type": "path", "path": "/x"}, "info": {"narHash": "sha256-AA", "lastModified": 3}, "original": {"type": "path", "path": "/x"}, "flake": false}}}`))
 	for _, tc := range readErrors {
 		f.Add([]byte(tc.in))
 	}

@@ -215,6 +215,9 @@ func (r *reader) node(key string, isRoot bool, depth int) (*Node, error) {
 		if n.Original, err = attrs(key, "original", rn.Original); err != nil {
 			return nil, err
 		}
+		if err := checkImmutable(fmt.Sprintf("node %q", key), n.Locked); err != nil {
+			return nil, err
+		}
 	}
 	if len(rn.Inputs) > 0 {
 		n.Inputs = make(map[string]Input, len(rn.Inputs))
@@ -257,6 +260,18 @@ func (r *reader) node(key string, isRoot bool, depth int) (*Node, error) {
 	}
 	r.state[key] = 2
 	return n, nil
+}
+
+// checkImmutable refuses a `locked` that pins nothing, as Nix does ("lock
+// file contains mutable lock"): it needs a narHash or a rev.
+func checkImmutable(where string, locked flakeref.Attrs) error {
+	if _, ok := locked.Get("narHash"); ok {
+		return nil
+	}
+	if _, ok := locked.Get("rev"); ok {
+		return nil
+	}
+	return &Error{Msg: fmt.Sprintf("%s is locked to nothing (its locked attributes have neither narHash nor rev); run nix flake lock to lock it", where)}
 }
 
 func attrs(key, field string, m map[string]any) (flakeref.Attrs, error) {
@@ -394,6 +409,11 @@ func (l *LockFile) Validate() error {
 		}
 		if n != l.Root && (n.Locked == nil || n.Original == nil) {
 			return &Error{Msg: fmt.Sprintf("input %q has no locked or original attributes", where)}
+		}
+		if n != l.Root {
+			if err := checkImmutable(fmt.Sprintf("input %q", where), n.Locked); err != nil {
+				return err
+			}
 		}
 		onPath[n] = true
 		defer func() { delete(onPath, n); done[n] = true }()

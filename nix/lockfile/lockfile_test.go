@@ -117,6 +117,7 @@ var readErrors = []struct{ name, in, want string }{
 	{"bad follows", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": [1]}}}}`, `follows path element 1 is not a string`},
 	{"follows nowhere", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": ["b"]}}}}`, `input "a" follows "b": input "b" does not exist`},
 	{"follows cycle", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": ["b"], "b": ["a"]}}}}`, `a cycle of follows`},
+	{"mutable", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": "/x"}, "original": {"type": "path", "path": "/x"}}}}`, `node "a" is locked to nothing (its locked attributes have neither narHash nor rev)`},
 	{"bad utf8", "{\"version\": 7, \"root\": \"r\xff\", \"nodes\": {}}", "not valid UTF-8"},
 }
 
@@ -212,7 +213,7 @@ func TestRelockErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	locked := flakeref.Attrs{}.Set("type", "path").Set("path", "/new")
+	locked := flakeref.Attrs{}.Set("type", "path").Set("path", "/new").Set("narHash", "sha256-AAAA")
 	for _, tc := range []struct {
 		name string
 		u    Update
@@ -221,6 +222,7 @@ func TestRelockErrors(t *testing.T) {
 		{"no input", Update{Locked: locked}, "no input to update"},
 		{"empty element", Update{Input: []string{"a", ""}, Locked: locked}, "has an empty element"},
 		{"no type", Update{Input: []string{"a"}, Locked: flakeref.Attrs{}.Set("path", "/x")}, `the new locked attributes have no "type"`},
+		{"mutable", Update{Input: []string{"c"}, Locked: flakeref.Attrs{}.Set("type", "path").Set("path", "/x")}, `input "c" is locked to nothing`},
 		{"follows", Update{Input: []string{"a", "nixpkgs"}, Locked: locked}, `input "a/nixpkgs" follows "nixpkgs"; update that input instead`},
 		{"missing", Update{Input: []string{"zz", "nixpkgs"}, Locked: locked}, `input "zz" is not in the lock file`},
 		{"new without original", Update{Input: []string{"zz"}, Locked: locked}, `input "zz" is new to the lock file; give its original reference`},
