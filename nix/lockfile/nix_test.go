@@ -150,10 +150,16 @@ func (w *world) build() {
 	w.lock("root")
 }
 
-// locked returns what Nix locks a flake reference to, from nix flake metadata.
+// locked returns what Nix locks a flake reference to, from nix flake
+// metadata. On the way it checks flakeref against the same output: the
+// original URL parses to the original attributes, and the locked
+// attributes print as Nix's locked URL.
 func (w *world) locked(ref string) flakeref.Attrs {
 	w.t.Helper()
-	var meta struct{ Locked map[string]any }
+	var meta struct {
+		Locked, Original map[string]any
+		URL, OriginalURL string
+	}
 	dec := json.NewDecoder(strings.NewReader(w.run(w.dir, "nix", "flake", "metadata", "--json", ref)))
 	dec.UseNumber()
 	if err := dec.Decode(&meta); err != nil {
@@ -162,6 +168,20 @@ func (w *world) locked(ref string) flakeref.Attrs {
 	a, err := flakeref.AttrsFromMap(meta.Locked)
 	if err != nil {
 		w.t.Fatal(err)
+	}
+	lockedRef, err := flakeref.FromOrdered(a)
+	if err != nil {
+		w.t.Fatalf("flakeref rejects Nix's locked %v: %v", meta.Locked, err)
+	}
+	if lockedRef.String() != meta.URL {
+		w.t.Errorf("locked %v prints as %q, Nix prints %q", meta.Locked, lockedRef.String(), meta.URL)
+	}
+	orig, err := flakeref.Parse(meta.OriginalURL)
+	if err != nil {
+		w.t.Fatalf("flakeref rejects Nix's original URL %q: %v", meta.OriginalURL, err)
+	}
+	if want, err := flakeref.FromAttrs(meta.Original); err != nil || !orig.Equal(want) {
+		w.t.Errorf("%q parses to %v, Nix has %v (%v)", meta.OriginalURL, orig.Ordered(), meta.Original, err)
 	}
 	return a
 }
