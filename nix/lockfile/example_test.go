@@ -34,6 +34,7 @@ func ExampleLockFile_Relock() {
 	fmt.Println(ref)
 	fmt.Println(len(b.Inputs), "inputs")
 	// updated.WriteFile("flake.lock") writes it exactly as Nix would.
+
 	// Output:
 	// git+file:///src/b?ref=main&rev=1111111111111111111111111111111111111111
 	// 0 inputs
