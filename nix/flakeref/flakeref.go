@@ -108,7 +108,7 @@ func Parse(s string) (Ref, error) {
 	if !isURL {
 		if strings.HasPrefix(s, "/") {
 			if strings.Contains(s, "?") {
-				return Ref{}, errorf(s, "a bare path takes no parameters (write path:%s)", s)
+				return Ref{}, errorf(s, "a bare path takes no parameters (write %q)", "path:"+s)
 			}
 			return parsePathURL(s, parsedURL{scheme: "path", path: path.Clean(s)})
 		}
@@ -116,7 +116,7 @@ func Parse(s string) (Ref, error) {
 			return Ref{}, errorf(s, "not a valid URL (check for spaces or characters that need %%-escaping)")
 		}
 		if strings.HasPrefix(s, ".") {
-			return Ref{}, errorf(s, "relative path without a scheme (write path:%s)", s)
+			return Ref{}, errorf(s, "relative path without a scheme (write %q)", "path:"+s)
 		}
 		return Ref{}, errorf(s, "not a flake ID, URL or absolute path (want e.g. github:OWNER/REPO, path:/DIR or nixpkgs)")
 	}

@@ -108,7 +108,9 @@ var invalids = []struct {
 	{"flake:nixpkgs/a/b/c", "too many path parts"},
 	{"nixpkgs/a/b", `"b" is not a commit hash`},
 	{"flake:nixpkgs/@", `"@" is not a commit hash or branch/tag name`},
-	{"./rel", "write path:./rel"},
+	{"./rel", `write "path:./rel"`},
+	{".\n", `write "path:.\n"`},
+	{"/x?\n", `write "path:/x?\n"`},
 }
 
 func TestParse(t *testing.T) {
@@ -343,7 +345,7 @@ func TestParseMatchesNix(t *testing.T) {
 		}
 	}
 	for _, tc := range invalids {
-		if tc.in != "" && !strings.HasPrefix(tc.in, "./") { // nix reads these as local paths
+		if tc.in != "" && !strings.HasPrefix(tc.in, ".") && !strings.HasPrefix(tc.in, "/") { // nix reads these as local paths
 			refs = append(refs, tc.in)
 		}
 	}

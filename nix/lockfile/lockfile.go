@@ -122,7 +122,7 @@ func Read(data []byte) (*LockFile, error) {
 		}
 		n, isNumber := v.(json.Number)
 		if !isNumber {
-			return nil, &Error{Msg: fmt.Sprintf(`"version" is %s, want a number 5, 6 or 7`, raw)}
+			return nil, &Error{Msg: fmt.Sprintf(`"version" is %s, want a number 5, 6 or 7`, compact(raw))}
 		}
 		version = n
 	}
@@ -137,7 +137,7 @@ func Read(data []byte) (*LockFile, error) {
 	if raw, ok := top["root"]; !ok {
 		return nil, &Error{Msg: `missing "root" (want the key of the root node, normally "root")`}
 	} else if err := unmarshal(raw, &rootKey); err != nil {
-		return nil, &Error{Msg: fmt.Sprintf(`"root" is %s, want a string`, raw)}
+		return nil, &Error{Msg: fmt.Sprintf(`"root" is %s, want a string`, compact(raw))}
 	}
 	var rawNodes map[string]json.RawMessage
 	if raw, ok := top["nodes"]; !ok {
@@ -158,6 +158,19 @@ func Read(data []byte) (*LockFile, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// compact renders a JSON value for an error message: on one line, and cut
+// short if long.
+func compact(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return "invalid JSON"
+	}
+	if b.Len() > 60 {
+		return string(bytes.ToValidUTF8(b.Bytes()[:57], nil)) + "..."
+	}
+	return b.String()
 }
 
 func unmarshal(data []byte, v any) error {
@@ -255,7 +268,7 @@ func (r *reader) node(key string, isRoot bool, depth int) (*Node, error) {
 			}
 			n.Inputs[name] = Input{Follows: path}
 		default:
-			return nil, &Error{Msg: fmt.Sprintf("node %q input %q is %s, want a node key or a follows path", key, name, raw)}
+			return nil, &Error{Msg: fmt.Sprintf("node %q input %q is %s, want a node key or a follows path", key, name, compact(raw))}
 		}
 	}
 	r.state[key] = 2

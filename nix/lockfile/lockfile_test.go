@@ -114,6 +114,8 @@ var readErrors = []struct{ name, in, want string }{
 	{"float attr", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": "/x", "lastModified": 1.5}, "original": {"type": "path", "path": "/x"}}}}`, `number 1.5 is not a non-negative integer`},
 	{"negative attr", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": "/x", "revCount": -1}, "original": {"type": "path", "path": "/x"}}}}`, `number -1 is not a non-negative integer`},
 	{"bad input", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": 3}}}}`, `node "root" input "a" is 3, want a node key or a follows path`},
+	{"input object", "{\"version\": 7, \"root\": \"root\", \"nodes\": {\"root\": {\"inputs\": {\"a\": {\n}}}}}", `node "root" input "a" is {}, want a node key or a follows path`},
+	{"version array", "{\"version\": [\n7], \"root\": \"root\"}", `"version" is [7], want a number`},
 	{"bad follows", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": [1]}}}}`, `follows path element 1 is not a string`},
 	{"follows nowhere", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": ["b"]}}}}`, `input "a" follows "b": input "b" does not exist`},
 	{"follows cycle", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": ["b"], "b": ["a"]}}}}`, `a cycle of follows`},
