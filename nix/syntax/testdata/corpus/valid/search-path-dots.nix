@@ -1,0 +1,1 @@
+[ <a/../b> <a/./b> <nixpkgs/pkgs/top-level/all-packages.nix> ]
