@@ -1,0 +1,4 @@
+{
+  description = "Fake nix-systems/default for offline tests";
+  outputs = { self }: { };
+}
