@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# claudebox: run Claude Code (or any command) in a bubblewrap sandbox where no
+# secret of the host is visible. See usage() and base-flake/claudebox/README.md.
+#
+# Packaged by the base flake with writeShellApplication (which prepends the
+# runtime inputs to PATH and adds the same `set` options); also runs as
+# `bash claudebox.sh` on any Linux with bubblewrap.
+set -o errexit -o nounset -o pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: claudebox [OPTIONS] [CLAUDE ARGS...]
+       claudebox [OPTIONS] -- COMMAND [ARGS...]
+
+Runs Claude Code (or COMMAND) in a bubblewrap sandbox that sees the project
+directory (read-write), Claude's config directory (read-write), the Nix store
+and a few /etc files (read-only), and nothing else of your home directory,
+environment, sockets or processes.
+
+Options:
+  --project DIR     the project to mount read-write (default: the current
+                    directory); the sandbox starts in the current directory
+                    when it is inside DIR, else in DIR
+  --allow-env NAME  pass the host variable NAME into the sandbox as well
+                    (repeatable); everything else is dropped
+  --audit           print, as JSON, the command, environment, mounts and
+                    filters the sandbox would get, and exit without running
+  -h, --help        show this help
+
+Examples:
+  claudebox                         # Claude Code on the current directory
+  claudebox -- claude --resume      # Claude with its own options
+  claudebox --project ~/src/app -- bash    # a shell in the same sandbox
+  claudebox --allow-env AWS_PROFILE -- env # one more variable, explicitly
+  claudebox --audit | jq .env       # what the sandbox would see
+
+Exit status: the command's own status; 2 for a usage error; 1 when claudebox
+cannot start the sandbox (the message says why).
+EOF
+}
+
+die() { # die CODE MESSAGE: one line on stderr, then exit
+  printf 'claudebox: %s\n' "$2" >&2
+  exit "$1"
+}
+
+# --- options -----------------------------------------------------------------
+project=""
+audit=0
+allow_env=()
+cmd=()
+run_claude=1
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+  -h | --help)
+    usage
+    exit 0
+    ;;
+  --audit) audit=1 ;;
+  --project | --allow-env)
+    [ "$#" -ge 2 ] || die 2 "$1 needs a value; see claudebox --help"
+    if [ "$1" = --project ]; then project=$2; else allow_env+=("$2"); fi
+    shift
+    ;;
+  --project=*) project=${1#--project=} ;;
+  --allow-env=*) allow_env+=("${1#--allow-env=}") ;;
+  --)
+    shift
+    [ "$#" -gt 0 ] || die 2 "-- needs a command after it, e.g. claudebox -- bash"
+    run_claude=0
+    cmd=("$@")
+    break
+    ;;
+  -*) die 2 "unknown option $1; options for Claude go after --, e.g. claudebox -- claude $1" ;;
+  *) break ;;
+  esac
+  shift
+done
+if [ "$run_claude" = 1 ]; then cmd=(claude "$@"); fi
+
+[ -n "${HOME:-}" ] || die 1 "HOME is not set; set it to your home directory"
+home=${HOME%/}
+[ -n "$home" ] || die 1 "HOME is /; set HOME to your own home directory"
+
+# covers_home DIR: DIR is HOME or one of its ancestors, so mounting it would
+# expose ~/.ssh and every other secret of the home directory.
+covers_home() {
+  [ "$1" = / ] || [ "$1" = "$home" ] || [ "${home#"$1"/}" != "$home" ]
+}
+
+# --- project and working directory -------------------------------------------
+# Builtins only, here and below: every fork shows in the start-up time.
+gone="the current directory no longer exists; cd into your project or pass --project DIR"
+cd -P . 2>/dev/null || die 1 "$gone"
+cwd=$PWD
+case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
+if [ -z "$project" ]; then
+  project=$cwd
+else
+  [ -d "$project" ] || die 1 "project directory $project does not exist; create it or pass an existing --project DIR"
+  cd -P -- "$project" 2>/dev/null || die 1 "cannot enter project directory $project; check its permissions"
+  project=$PWD
+  cd -- "$cwd"
+fi
+if covers_home "$project"; then
+  die 1 "refusing to mount $project read-write: it contains your home directory and its secrets; cd into a project or pass --project DIR"
+fi
+chdir=$project
+case "$cwd/" in "$project"/*) chdir=$cwd ;; esac
+
+# --- Claude's configuration ----------------------------------------------------
+# Claude writes ~/.claude.json by rename(2) from a temporary file, which fails
+# on a bind-mounted single file. CLAUDE_CONFIG_DIR moves .claude.json into the
+# config directory, so one directory bind keeps every write working.
+config=${CLAUDE_CONFIG_DIR:-$home/.claude}
+config=${config%/}
+case "$config" in /*) ;; *) die 1 "CLAUDE_CONFIG_DIR must be an absolute path, not $config" ;; esac
+if covers_home "$config"; then
+  die 1 "refusing to mount $config as Claude's config: it contains your home directory; set CLAUDE_CONFIG_DIR to a directory of its own"
+fi
+
+# --- tools and PATH --------------------------------------------------------------
+# PATH inside is the host PATH cut down to the directories that hold the
+# runtime tools. Under Nix those are the runtime inputs' bin directories,
+# which writeShellApplication puts first on PATH; on Debian it is /usr/bin.
+tools=(bwrap env bash git curl jq rg fd nix "," nix-locate node claude)
+declare -A tool_dir=()
+extra_binds=() # tool files outside the system directories and the Nix store
+declare -A tool_path=()
+for tool in "${tools[@]}"; do
+  hash -- "$tool" 2>/dev/null || continue
+  path=${BASH_CMDS[$tool]}
+  tool_path[$tool]=$path
+  tool_dir[${path%/*}]=1
+  case "$path" in
+  /nix/store/* | /usr/* | /bin/* | /sbin/* | /lib*) ;;
+  *) extra_binds+=("$path") ;;
+  esac
+done
+sandbox_path=""
+IFS=: read -r -a host_path <<<"${PATH:-}"
+declare -A seen=()
+for dir in "${host_path[@]}"; do
+  if [ -n "${tool_dir[$dir]:-}" ] && [ -z "${seen[$dir]:-}" ]; then
+    seen[$dir]=1
+    sandbox_path=${sandbox_path:+$sandbox_path:}$dir
+  fi
+done
+
+bwrap_bin=${tool_path[bwrap]:-}
+if [ "$audit" = 0 ]; then
+  [ -n "$bwrap_bin" ] || die 1 "bwrap (bubblewrap) is not installed; install it (Debian: apt-get install bubblewrap) or use the claudebox Nix package"
+  if [ "$run_claude" = 1 ] && [ -z "${tool_path[claude]:-}" ]; then
+    die 1 "claude is not on PATH; install Claude Code, or run another command with claudebox -- COMMAND"
+  fi
+fi
+
+# --- environment (allowlist) ---------------------------------------------------------
+# bwrap is started by `env -i` with only these variables: --clearenv would
+# still leave the host environment readable at /proc/1/environ inside.
+envs=("HOME=$home" "PATH=$sandbox_path" "CLAUDE_CONFIG_DIR=$config" CLAUDEBOX=1)
+envs+=("SHELL=${tool_path[bash]:-/bin/bash}")
+pass_env() { # pass_env NAME: copy NAME from the host when it is set
+  if [ -n "${!1+x}" ]; then envs+=("$1=${!1}"); fi
+}
+for name in USER TERM COLORTERM LANG LANGUAGE TZ "${!LC_@}" "${!ANTHROPIC_@}" "${!CLAUDE_@}"; do
+  [ -n "${!name+x}" ] || continue
+  attrs=${!name@a}
+  case "$name:$attrs" in
+  CLAUDE_CONFIG_DIR:*) ;;
+  *:*x*) pass_env "$name" ;; # exported, so from the host environment
+  esac
+done
+for name in ${allow_env[@]+"${allow_env[@]}"}; do
+  [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die 2 "--allow-env takes a variable name, not $name"
+  case "$name" in
+  HOME | PATH | SHELL | CLAUDE_CONFIG_DIR | CLAUDEBOX | NIX_REMOTE | SSL_CERT_FILE)
+    die 2 "--allow-env $name: claudebox sets $name itself"
+    ;;
+  esac
+  pass_env "$name"
+done
+
+# --- mounts ----------------------------------------------------------------------------
+args=()
+mounts=() # for --audit: type, source, target separated by \x1f
+US=$'\x1f'
+add_mount() { # add_mount BWRAP_OPTION SOURCE TARGET
+  args+=("$1" "$2" "$3")
+  mounts+=("${1#--}$US$2$US$3")
+}
+add_mount_try() { # add_mount_try BWRAP_OPTION SOURCE TARGET: only when SOURCE exists
+  if [ -e "$2" ]; then add_mount "$@"; fi
+}
+fresh() { # fresh BWRAP_OPTION TARGET: tmpfs, proc or dev
+  args+=("$1" "$2")
+  mounts+=("${1#--}$US$US$2")
+}
+
+add_mount_try --ro-bind /nix/store /nix/store
+for dir in /usr /bin /sbin /lib /lib32 /lib64 /libx32; do
+  if [ -L "$dir" ] && [ "$dir" -ef "/usr$dir" ]; then # merged /usr
+    target=usr$dir
+    args+=(--symlink "$target" "$dir")
+    mounts+=("symlink$US$target$US$dir")
+  else
+    add_mount_try --ro-bind "$dir" "$dir"
+  fi
+done
+fresh --proc /proc
+fresh --dev /dev
+fresh --tmpfs /tmp
+# /etc: only what name resolution, TLS, users and time need. No /run, /var or
+# /etc/nix/netrc; nix.conf is copied without access-tokens (below).
+# Not all of /etc/ssl: /etc/ssl/private holds TLS private keys.
+for file in resolv.conf hosts nsswitch.conf host.conf gai.conf passwd group \
+  localtime ssl/certs ssl/openssl.cnf ca-certificates pki/tls/certs \
+  ld.so.cache alternatives; do
+  add_mount_try --ro-bind "/etc/$file" "/etc/$file"
+done
+# A fresh home: the parent of the project and config mounts when they live
+# under it, so it must come before them.
+args+=(--perms 0700)
+fresh --tmpfs "$home"
+[ -d "$config" ] || (umask 077 && mkdir -p -- "$config")
+if [ -z "${CLAUDE_CONFIG_DIR:-}" ] && [ -f "$home/.claude.json" ] && [ ! -e "$config/.claude.json" ]; then
+  # One-time move of Claude's state into the config directory (see above).
+  cp -p "$home/.claude.json" "$config/.claude.json"
+fi
+add_mount --bind "$config" "$config"
+add_mount --bind "$project" "$project"
+for path in ${extra_binds[@]+"${extra_binds[@]}"}; do
+  if [ -L "$path" ]; then
+    real=$(readlink -f "$path")
+    covers_home "${real%/*}" && die 1 "refusing to mount ${real%/*} for $path: it contains your home directory"
+    add_mount --ro-bind "${real%/*}" "${real%/*}"
+    args+=(--symlink "$real" "$path")
+    mounts+=("symlink$US$real$US$path")
+  else
+    add_mount --ro-bind "$path" "$path"
+  fi
+done
+
+# SSL_CERT_FILE: the host's bundle when set, else Debian's and NixOS's path.
+cert=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+if [ -f "$cert" ]; then
+  envs+=("SSL_CERT_FILE=$cert")
+  case "$cert" in /etc/ssl/* | /nix/store/*) ;; *) add_mount --ro-bind "$cert" "$cert" ;; esac
+fi
+
+# The Nix daemon's socket is the one host socket inside: Nix in the sandbox
+# asks the daemon to build and fetch into /nix/store (it cannot read files of
+# the host through it). No other socket path is mounted: a read-only bind
+# does not stop connect(2).
+nix_socket=/nix/var/nix/daemon-socket/socket
+if [ -S "$nix_socket" ]; then
+  add_mount --bind "$nix_socket" "$nix_socket"
+  envs+=(NIX_REMOTE=daemon)
+elif [ -n "${NIX_REMOTE:-}" ]; then
+  envs+=("NIX_REMOTE=$NIX_REMOTE")
+fi
+
+# nix.conf without access-tokens (nor extra-access-tokens, nor !include of a
+# file that may hold them).
+nixconf=""
+if [ -r /etc/nix/nix.conf ]; then
+  while IFS= read -r line || [ -n "$line" ]; do
+    key=${line%%=*}
+    key=${key//[[:space:]]/}
+    case "$key" in
+    access-tokens | extra-access-tokens | include* | !include*) continue ;;
+    esac
+    nixconf+=$line$'\n'
+  done </etc/nix/nix.conf
+  args+=(--ro-bind-data 11 /etc/nix/nix.conf)
+  mounts+=("ro-bind-data$US/etc/nix/nix.conf without access-tokens$US/etc/nix/nix.conf")
+fi
+
+# --- seccomp: no terminal injection ------------------------------------------------
+# A filter, not --new-session (which stops SIGWINCH reaching Claude's TUI):
+# ioctl(fd, TIOCSTI or TIOCLINUX, ...) fails with EPERM, for the native ABI
+# and the 32-bit compat ABI, whose ioctl numbers differ. The program is
+# written out here as classic BPF (struct sock_filter, little-endian), so the
+# package needs no compiler or helper file.
+bpf=""
+insn() { # insn CODE JT JF K
+  local k=$4
+  printf -v bpf '%s\\x%02x\\x%02x\\x%02x\\x%02x\\x%02x\\x%02x\\x%02x\\x%02x' "$bpf" \
+    $(($1 & 255)) $(($1 >> 8)) "$2" "$3" \
+    $((k & 255)) $(((k >> 8) & 255)) $(((k >> 16) & 255)) $(((k >> 24) & 255))
+}
+LD=0x20 JEQ=0x15 RET=0x06                      # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_RET|K
+NR=0 ARCH=4 ARG1=24                            # offsets in struct seccomp_data (arg 1: low word)
+ALLOW=0x7fff0000 EPERM=0x00050001              # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO|EPERM
+TIOCSTI=0x5412 TIOCLINUX=0x541c
+case "${HOSTTYPE:-}" in
+x86_64)
+  insn $LD 0 0 $ARCH
+  insn $JEQ 5 0 0x40000003       # AUDIT_ARCH_I386 -> 7
+  insn $JEQ 0 9 0xc000003e       # AUDIT_ARCH_X86_64, else allow
+  insn $LD 0 0 $NR
+  insn $JEQ 4 0 16               # ioctl -> 9
+  insn $JEQ 3 0 0x40000010       # x32 bit | 16 -> 9
+  insn $JEQ 2 5 0x40000202       # x32 ioctl (514) -> 9, else allow
+  insn $LD 0 0 $NR               # 7: i386
+  insn $JEQ 0 3 54               # i386 ioctl, else allow
+  insn $LD 0 0 $ARG1             # 9
+  insn $JEQ 2 0 $TIOCSTI
+  insn $JEQ 1 0 $TIOCLINUX
+  insn $RET 0 0 $ALLOW # 12
+  insn $RET 0 0 $EPERM # 13
+  ;;
+aarch64)
+  insn $LD 0 0 $ARCH
+  insn $JEQ 3 0 0x40000028       # AUDIT_ARCH_ARM -> 5
+  insn $JEQ 0 7 0xc00000b7       # AUDIT_ARCH_AARCH64, else allow
+  insn $LD 0 0 $NR
+  insn $JEQ 2 5 29               # ioctl -> 7, else allow
+  insn $LD 0 0 $NR               # 5: arm
+  insn $JEQ 0 3 54               # arm ioctl, else allow
+  insn $LD 0 0 $ARG1             # 7
+  insn $JEQ 2 0 $TIOCSTI
+  insn $JEQ 1 0 $TIOCLINUX
+  insn $RET 0 0 $ALLOW # 10
+  insn $RET 0 0 $EPERM # 11
+  ;;
+*) die 1 "no seccomp filter for ${HOSTTYPE:-this machine}, so TIOCSTI cannot be blocked; claudebox supports x86_64 and aarch64" ;;
+esac
+args+=(--seccomp 10)
+
+args+=(--unshare-all --share-net --die-with-parent --cap-drop ALL --chdir "$chdir")
+
+if [ "$audit" = 1 ]; then
+  command -v jq >/dev/null 2>&1 || die 1 "--audit needs jq; install jq or use the claudebox Nix package"
+  # One string per item, separated by \x1e, on stdin: jq 1.6 has no --args
+  # that stops option parsing.
+  RS=$'\x1e'
+  printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" "${bwrap_bin:-bwrap}" "${args[@]}" -- "${cmd[@]}" |
+  jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" \
+    --arg bpf "$bpf" --arg arch "$HOSTTYPE" --argjson n_env "${#envs[@]}" \
+    --argjson n_mounts "${#mounts[@]}" --argjson n_cmd "${#cmd[@]}" '
+    (rtrimstr($rs) | split($rs)) as $a
+    | {
+        command: $a[$n_env + $n_mounts:$n_env + $n_mounts + $n_cmd],
+        project: $project,
+        chdir: $chdir,
+        env: ($a[:$n_env] | map(index("=") as $i | {key: .[:$i], value: .[$i + 1:]}) | from_entries),
+        mounts: ($a[$n_env:$n_env + $n_mounts] | map(split($us) | {type: .[0], source: .[1], target: .[2]}
+                 | if .source == "" then del(.source) else . end)),
+        namespaces: {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], shared: ["net"]},
+        die_with_parent: true,
+        capabilities: [],
+        seccomp: {arch: $arch, blocked_ioctls: ["TIOCSTI", "TIOCLINUX"], errno: "EPERM",
+                  bpf: ($bpf | gsub("\\\\x"; ""))},
+        bwrap: $a[$n_env + $n_mounts + $n_cmd:]
+      }'
+  exit 0
+fi
+
+exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" \
+  10< <(printf '%b' "$bpf") 11<<<"$nixconf"
