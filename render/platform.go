@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -68,17 +69,47 @@ func (l *loader) line(field string) int {
 	return 1
 }
 
+// failf records the first error, at the line of field's key when known (a
+// block mapping or list starts on the line after its key), else at n's line.
 func (l *loader) failf(n *yaml.Node, field, format string, a ...any) {
-	if l.err == nil {
-		l.err = fmt.Errorf("%s:%d: %s: %s", l.file, n.Line, field, fmt.Sprintf(format, a...))
+	if l.err != nil {
+		return
 	}
+	line, ok := l.lines[field]
+	if !ok {
+		line = n.Line
+	}
+	where := field
+	if where == "" {
+		where = "top level"
+	}
+	l.err = fmt.Errorf("%s:%d: %s: %s", l.file, line, where, fmt.Sprintf(format, a...))
 }
+
+// failKeyf reports a problem with key k itself, at its line.
+func (l *loader) failKeyf(k *yaml.Node, field, format string, a ...any) {
+	if l.err != nil {
+		return
+	}
+	where := field
+	if where == "" {
+		where = "top level"
+	}
+	l.err = fmt.Errorf("%s:%d: %s: %s", l.file, k.Line, where, fmt.Sprintf(format, a...))
+}
+
+// yamlLine matches the position in the YAML library's syntax errors.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
 func (l *loader) load(data []byte) (*BasePlan, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		// yaml's messages read "yaml: line N: ..."; keep one line, with the file.
-		return nil, fmt.Errorf("%s: %s", l.file, strings.TrimPrefix(err.Error(), "yaml: "))
+		// yaml's messages read "yaml: line N: ..."; say FILE:N: as ours do.
+		msg := err.Error()
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			return nil, fmt.Errorf("%s:%s: %s", l.file, m[1], msg[len(m[0]):])
+		}
+		return nil, fmt.Errorf("%s: %s", l.file, strings.TrimPrefix(msg, "yaml: "))
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s:1: empty file", l.file)
@@ -180,15 +211,11 @@ func (l *loader) mapping(n *yaml.Node, field string, keys []string, f func(key s
 	if l.err != nil {
 		return
 	}
-	if field != "" {
+	if _, ok := l.lines[field]; !ok && field != "" {
 		l.lines[field] = n.Line
 	}
-	where := field
-	if where == "" {
-		where = "top level"
-	}
 	if n.Kind != yaml.MappingNode {
-		l.failf(n, where, "want a mapping, got %s", kindName(n))
+		l.failf(n, field, "want a mapping, got %s", kindName(n))
 		return
 	}
 	if required == nil {
@@ -197,29 +224,30 @@ func (l *loader) mapping(n *yaml.Node, field string, keys []string, f func(key s
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content) && l.err == nil; i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		child := k.Value
+		if field != "" {
+			child = field + "." + k.Value
+		}
 		if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
-			l.failf(k, where, "keys must be plain strings")
+			l.lines[child] = k.Line
+			l.failf(k, field, "keys must be plain strings")
 			return
 		}
 		if seen[k.Value] {
-			l.failf(k, where, "key %q appears twice", k.Value)
+			l.failKeyf(k, field, "key %q appears twice", k.Value)
 			return
 		}
 		seen[k.Value] = true
 		if keys != nil && !contains(keys, k.Value) {
-			l.failf(k, where, "unknown key %q (want %s)", k.Value, strings.Join(keys, ", "))
+			l.failKeyf(k, field, "unknown key %q (want %s)", k.Value, strings.Join(keys, ", "))
 			return
-		}
-		child := k.Value
-		if field != "" {
-			child = field + "." + k.Value
 		}
 		l.lines[child] = k.Line
 		f(k.Value, v)
 	}
 	for _, k := range required {
 		if l.err == nil && !seen[k] {
-			l.failf(n, where, "missing key %q", k)
+			l.failf(n, field, "missing key %q", k)
 		}
 	}
 }
@@ -228,7 +256,9 @@ func (l *loader) list(n *yaml.Node, field string, f func(i int, v *yaml.Node)) {
 	if l.err != nil {
 		return
 	}
-	l.lines[field] = n.Line
+	if _, ok := l.lines[field]; !ok {
+		l.lines[field] = n.Line
+	}
 	if n.Kind != yaml.SequenceNode {
 		l.failf(n, field, "want a list, got %s", kindName(n))
 		return
