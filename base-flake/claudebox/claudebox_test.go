@@ -1,0 +1,626 @@
+// Tests of claudebox.sh with the real bubblewrap and a stand-in claude
+// (testdata/claude) that reports what it can see and do from inside.
+//
+// Fake secrets live in a temporary HOME. Those that live outside any home
+// (/run/user/UID, /run/tailscale, /var/lib/tailscale, the Nix daemon socket,
+// /etc/nix/nix.conf) are created in tmpfs mounts of an outer bwrap, so no test
+// writes to the machine's real /run, /var or /etc.
+package claudebox_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/system1/devbox/internal/oracle"
+)
+
+// marker is in every fake secret; the stand-in gets it as an argument and
+// reports every file, variable and process environment that contains it.
+const marker = "CLAUDEBOX-SECRET"
+
+const harnessVar = "CLAUDEBOX_TEST_HARNESS"
+
+func TestMain(m *testing.M) {
+	if cfg := os.Getenv(harnessVar); cfg != "" {
+		os.Exit(harness(cfg))
+	}
+	code := m.Run()
+	if standIn.dir != "" {
+		os.RemoveAll(standIn.dir)
+	}
+	os.Exit(code)
+}
+
+var script = func() string {
+	p, err := filepath.Abs("claudebox.sh")
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
+
+var standIn struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// claudeDir builds the stand-in claude once, statically, into a directory
+// every user can read (tests also run it as nobody).
+func claudeDir(t *testing.T) string {
+	t.Helper()
+	standIn.once.Do(func() {
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		}
+		dir, err := os.MkdirTemp("", "claudebox-bin-")
+		if err != nil {
+			standIn.err = err
+			return
+		}
+		standIn.dir = dir
+		if err := os.Chmod(dir, 0o755); err != nil {
+			standIn.err = err
+			return
+		}
+		cmd := exec.Command(goBin, "build", "-o", filepath.Join(dir, "claude"), "./testdata/claude")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			standIn.err = fmt.Errorf("building the stand-in claude: %v\n%s", err, out)
+		}
+		// A tool next to claude that must not become visible with it.
+		standIn.err = errors.Join(standIn.err, os.WriteFile(filepath.Join(dir, "gpg"), []byte("#!/bin/sh\n"), 0o755))
+	})
+	if standIn.err != nil {
+		t.Fatal(standIn.err)
+	}
+	return standIn.dir
+}
+
+// hostPath is the PATH claudebox is started with: the stand-in first, then
+// a directory with no runtime tool (Go), then the system.
+func hostPath(bin string) string {
+	return bin + ":" + filepath.Dir(goBinary()) + ":/usr/bin:/bin"
+}
+
+func goBinary() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+// baseEnv is a plain user's environment with no secrets in it.
+func baseEnv(home, bin string) []string {
+	return []string{"HOME=" + home, "PATH=" + hostPath(bin), "TERM=xterm", "LANG=C.UTF-8", "USER=" + currentUser()}
+}
+
+func currentUser() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "root"
+}
+
+type result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// claudebox runs the script with env in dir.
+func claudebox(t *testing.T, env []string, dir string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command("bash", append([]string{script}, args...)...)
+	cmd.Env = env
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{stdout.String(), stderr.String(), code}
+}
+
+func mustRun(t *testing.T, env []string, dir string, args ...string) string {
+	t.Helper()
+	r := claudebox(t, env, dir, args...)
+	if r.Code != 0 {
+		t.Fatalf("claudebox %s: exit %d\nstderr: %s\nstdout: %s", strings.Join(args, " "), r.Code, r.Stderr, r.Stdout)
+	}
+	return r.Stdout
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// report mirrors the stand-in's Report.
+type report struct {
+	UID, GID int
+	Cwd      string
+	Env      map[string]string
+	Procs    map[string]string
+	Paths    map[string]string
+	Home     []string
+	Markers  []string
+}
+
+// A secret and where it would show up: files and sockets (which must be
+// absent: not readable, not listable, not connectable) and variables.
+type secret struct {
+	name  string
+	files []string // relative paths are under HOME
+	vars  map[string]string
+}
+
+// secrets are every secret issue 8 names. Files under HOME are created by
+// the test; sockets listen (in the harness) so that a reachable one would
+// connect; paths outside HOME are created by the harness in tmpfs mounts.
+func secrets(uid int) []secret {
+	run := "/run/user/" + strconv.Itoa(uid)
+	return []secret{
+		{name: "ssh", files: []string{".ssh/id_ed25519", ".ssh/config", ".ssh/agent.sock"},
+			vars: map[string]string{"SSH_AUTH_SOCK": "HOME/.ssh/agent.sock"}},
+		{name: "gpg", files: []string{".gnupg/private-keys-v1.d/k.key", ".gnupg/S.gpg-agent",
+			run + "/gnupg/S.gpg-agent", run + "/gnupg/S.gpg-agent.ssh"},
+			vars: map[string]string{"GPG_AGENT_INFO": run + "/gnupg/S.gpg-agent:0:1"}},
+		{name: "age-sops", files: []string{".age/key.txt", ".config/age/keys.txt", ".config/sops/age/keys.txt"},
+			vars: map[string]string{"SOPS_AGE_KEY": marker + "-sops"}},
+		{name: "aws", files: []string{".aws/credentials", ".aws/config"},
+			vars: map[string]string{"AWS_ACCESS_KEY_ID": marker + "-aws-id", "AWS_SECRET_ACCESS_KEY": marker + "-aws",
+				"AWS_SESSION_TOKEN": marker + "-aws-session"}},
+		{name: "github", files: []string{".config/gh/hosts.yml", ".git-credentials", ".config/git/credentials"},
+			vars: map[string]string{"GITHUB_TOKEN": marker + "-github", "GH_TOKEN": marker + "-gh"}},
+		{name: "docker", files: []string{".docker/config.json", "/run/docker.sock", run + "/docker.sock"},
+			vars: map[string]string{"DOCKER_HOST": "unix://" + run + "/docker.sock"}},
+		{name: "kube", files: []string{".kube/config"}, vars: map[string]string{"KUBECONFIG": "HOME/.kube/config"}},
+		{name: "netrc", files: []string{".netrc"}},
+		{name: "gcloud", files: []string{".config/gcloud/application_default_credentials.json", "keys/gcp-sa.json"},
+			vars: map[string]string{"GOOGLE_APPLICATION_CREDENTIALS": "HOME/keys/gcp-sa.json"}},
+		{name: "azure", files: []string{".azure/msal_token_cache.json", ".azure/azureProfile.json"},
+			vars: map[string]string{"AZURE_CLIENT_SECRET": marker + "-azure", "AZURE_CLIENT_ID": marker + "-azure-id"}},
+		{name: "tailscale", files: []string{"/var/lib/tailscale/tailscaled.state", "/run/tailscale/tailscaled.sock",
+			"/var/run/tailscale/tailscaled.sock"}},
+		{name: "run-user", files: []string{run, run + "/bus", run + "/keyring/control"},
+			vars: map[string]string{"XDG_RUNTIME_DIR": run, "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + run + "/bus"}},
+		{name: "history", files: []string{".bash_history", ".zsh_history", ".local/share/fish/fish_history",
+			".python_history", ".node_repl_history", ".psql_history", ".mysql_history", ".lesshst"},
+			vars: map[string]string{"HISTFILE": "HOME/.bash_history"}},
+		{name: "nix-access-tokens", files: []string{".config/nix/nix.conf", "/etc/nix/tokens.conf"},
+			vars: map[string]string{"NIX_CONFIG": "access-tokens = github.com=" + marker + "-nix-env"}},
+	}
+}
+
+// isSocket says which fake secret files are listening sockets.
+func isSocket(p string) bool {
+	return strings.HasSuffix(p, ".sock") || strings.Contains(p, "S.gpg-agent") || strings.HasSuffix(p, "/bus") ||
+		strings.HasSuffix(p, "/control")
+}
+
+const nixDaemonSocket = "/nix/var/nix/daemon-socket/socket"
+
+// harnessConfig is what the test hands the harness (itself, re-executed
+// inside an outer bwrap whose /run, /var/lib and /etc/nix are tmpfs).
+type harnessConfig struct {
+	UID     int
+	Home    string
+	Dir     string
+	Env     []string
+	Outside []string   // files and sockets to create outside HOME
+	Sockets []string   // sockets under HOME to listen on
+	Runs    [][]string // claudebox argument lists
+	// NixSocket: the outer bwrap has a tmpfs at the daemon socket's
+	// directory, so the harness can listen there.
+	NixSocket bool
+}
+
+type harnessResult struct {
+	Runs []result
+}
+
+// harness runs inside the outer bwrap: it creates the secrets outside HOME,
+// listens on every socket, starts a process with a secret in its
+// environment, then runs claudebox (as cfg.UID) once per cfg.Runs.
+func harness(raw string) int {
+	var cfg harnessConfig
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "harness:", err)
+		return 1
+	}
+	fail := func(err error) int { fmt.Fprintln(os.Stderr, "harness:", err); return 1 }
+	outside := cfg.Outside
+	if cfg.NixSocket {
+		outside = append(outside, nixDaemonSocket)
+	}
+	for _, p := range outside {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return fail(err)
+		}
+		if err := os.Chown(filepath.Dir(p), cfg.UID, cfg.UID); err != nil {
+			return fail(err)
+		}
+		if filepath.Dir(p) == "/run/user" { // /run/user/UID itself
+			if err := os.MkdirAll(p, 0o700); err != nil {
+				return fail(err)
+			}
+			continue
+		}
+		if isSocket(p) || p == nixDaemonSocket {
+			cfg.Sockets = append(cfg.Sockets, p)
+			continue
+		}
+		if err := os.WriteFile(p, []byte(marker+" "+p), 0o600); err != nil {
+			return fail(err)
+		}
+		if err := os.Chown(p, cfg.UID, cfg.UID); err != nil {
+			return fail(err)
+		}
+	}
+	for _, p := range cfg.Sockets {
+		if st, err := os.Lstat(p); err == nil && st.Mode()&os.ModeSocket != 0 {
+			continue // the same socket by another name (/var/run is /run)
+		}
+		l, err := net.Listen("unix", p)
+		if err != nil {
+			return fail(err)
+		}
+		os.Chmod(p, 0o777)
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+	}
+	holder := exec.Command("sleep", "600")
+	holder.Env = []string{"HOLDER_SECRET=" + marker + "-environ"}
+	if err := holder.Start(); err != nil {
+		return fail(err)
+	}
+	defer holder.Process.Kill()
+
+	var res harnessResult
+	for _, args := range cfg.Runs {
+		cmd := exec.Command("bash", append([]string{script}, args...)...)
+		cmd.Env, cmd.Dir = cfg.Env, cfg.Dir
+		if cfg.UID != os.Getuid() {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(cfg.UID), Gid: uint32(cfg.UID)}}
+		}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		r := result{Stdout: stdout.String(), Stderr: stderr.String()}
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			r.Code = exit.ExitCode()
+		} else if err != nil {
+			return fail(err)
+		}
+		res.Runs = append(res.Runs, r)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+// fakeNixConf is the machine's nix.conf in the harness: settings that must
+// reach the sandbox, and tokens that must not.
+const fakeNixConf = `# nix.conf
+experimental-features = nix-command flakes
+access-tokens = github.com=` + marker + `-nix-conf
+  extra-access-tokens   =   gitlab.com=` + marker + `-nix-extra
+!include /etc/nix/tokens.conf
+max-jobs = 3
+`
+
+// runHarness runs the harness as root inside an outer bwrap.
+func runHarness(t *testing.T, cfg harnessConfig) harnessResult {
+	t.Helper()
+	bwrap := oracle.Require(t, "bwrap")
+	if os.Getuid() != 0 {
+		t.Skip("the harness mounts tmpfs over /run and /var/lib, which needs root")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nixConf := filepath.Join(t.TempDir(), "nix.conf")
+	writeFile(t, nixConf, fakeNixConf)
+	os.Chmod(filepath.Dir(nixConf), 0o755)
+	os.Chmod(nixConf, 0o644)
+	args := []string{"--dev-bind", "/", "/", "--tmpfs", "/run", "--tmpfs", "/var/lib"}
+	if cfg.NixSocket {
+		args = append(args, "--tmpfs", filepath.Dir(nixDaemonSocket))
+	}
+	if st, err := os.Stat("/etc/nix"); err == nil && st.IsDir() {
+		args = append(args, "--tmpfs", "/etc/nix", "--ro-bind", nixConf, "/etc/nix/nix.conf")
+	}
+	args = append(args, "--", self, "-test.run=^$")
+	cmd := exec.Command(bwrap, args...)
+	cmd.Env = append(os.Environ(), harnessVar+"="+string(raw))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("harness: %v\n%s", err, stderr.String())
+	}
+	var res harnessResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("harness output: %v\n%s", err, out)
+	}
+	return res
+}
+
+// userHome makes a HOME owned by uid in a directory uid can reach.
+func userHome(t *testing.T, uid int) string {
+	t.Helper()
+	base, err := os.MkdirTemp("", "claudebox-home-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(base, "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+func chownTree(t *testing.T, root string, uid int) {
+	t.Helper()
+	err := filepath.Walk(root, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, uid)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSecretsInvisible fills a home and the machine with every kind of
+// secret and runs the stand-in claude, with the project under HOME, as the
+// current user and (when that is root) as nobody.
+func TestSecretsInvisible(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	uids := []int{os.Getuid()}
+	if os.Getuid() == 0 {
+		uids = append(uids, 65534)
+	}
+	for _, uid := range uids {
+		t.Run("uid"+strconv.Itoa(uid), func(t *testing.T) { testSecretsInvisible(t, uid) })
+	}
+}
+
+func testSecretsInvisible(t *testing.T, uid int) {
+	bin := claudeDir(t)
+	home := userHome(t, uid)
+	project := filepath.Join(home, "src", "app")
+	writeFile(t, filepath.Join(project, "README"), "the project\n")
+	writeFile(t, filepath.Join(home, ".claude", "settings.json"), "{}\n")
+
+	env := baseEnv(home, bin)
+	var probePaths, outside, homeSockets []string
+	all := secrets(uid)
+	for _, s := range all {
+		for _, f := range s.files {
+			p := f
+			if !filepath.IsAbs(f) {
+				p = filepath.Join(home, f)
+				if isSocket(p) {
+					homeSockets = append(homeSockets, p)
+				} else {
+					writeFile(t, p, marker+" "+s.name+" "+f+"\n")
+				}
+			} else {
+				outside = append(outside, p)
+			}
+			probePaths = append(probePaths, p)
+		}
+		for k, v := range s.vars {
+			env = append(env, k+"="+strings.ReplaceAll(v, "HOME", home)+" "+marker)
+		}
+	}
+	chownTree(t, home, uid)
+	probePaths = append(probePaths, nixDaemonSocket, filepath.Join(project, "README"), bin, "/etc/nix/nix.conf")
+
+	runs := [][]string{append([]string{"report", marker}, probePaths...)}
+	nix, nixErr := exec.LookPath("nix")
+	if nixErr == nil {
+		runs = append(runs, []string{"--", nix, "--extra-experimental-features", "nix-command", "show-config"})
+	}
+	runs = append(runs, []string{"--", "cat", "/etc/nix/nix.conf"})
+	st, err := os.Stat(filepath.Dir(nixDaemonSocket))
+	nixSocket := err == nil && st.IsDir()
+	res := runHarness(t, harnessConfig{UID: uid, Home: home, Dir: project, Env: env,
+		Outside: outside, Sockets: homeSockets, Runs: runs, NixSocket: nixSocket})
+	if r := res.Runs[0]; r.Code != 0 {
+		t.Fatalf("claudebox report: exit %d\n%s", r.Code, r.Stderr)
+	}
+	var rep report
+	if err := json.Unmarshal([]byte(res.Runs[0].Stdout), &rep); err != nil {
+		t.Fatalf("stand-in output: %v\n%s", err, res.Runs[0].Stdout)
+	}
+
+	// The controls: the probe can connect, read and list, so "absent"
+	// below is what the sandbox shows, not a broken probe.
+	if got := rep.Paths[nixDaemonSocket]; nixSocket && got != "connected" {
+		t.Errorf("the Nix daemon socket is the one host socket inside, but the probe got %q", got)
+	}
+	if got := rep.Paths[filepath.Join(project, "README")]; got != "read" {
+		t.Errorf("project file: %q, want read", got)
+	}
+
+	for _, s := range all {
+		t.Run(s.name, func(t *testing.T) {
+			for _, f := range s.files {
+				p := f
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(home, f)
+				}
+				if got := rep.Paths[p]; got != "absent" {
+					t.Errorf("%s is visible in the sandbox: %s", p, got)
+				}
+			}
+			for k := range s.vars {
+				if v, ok := rep.Env[k]; ok {
+					t.Errorf("$%s is set in the sandbox: %q", k, v)
+				}
+			}
+		})
+	}
+	t.Run("no-marker-anywhere", func(t *testing.T) {
+		// Every readable file outside /usr and /nix/store, every variable
+		// and every visible process environment.
+		if len(rep.Markers) > 0 {
+			t.Errorf("secrets found in the sandbox at: %s", strings.Join(rep.Markers, ", "))
+		}
+	})
+	t.Run("processes", func(t *testing.T) {
+		// Only bwrap's init and the stand-in; the harness's secret holder
+		// (sleep) and every other host process are in another pid namespace.
+		if len(rep.Procs) > 2 {
+			t.Errorf("the sandbox sees %d processes, want bwrap and the stand-in: %v", len(rep.Procs), rep.Procs)
+		}
+		for pid, cmd := range rep.Procs {
+			if strings.HasPrefix(cmd, "sleep") {
+				t.Errorf("host process %s (%s) visible", pid, cmd)
+			}
+		}
+	})
+	t.Run("environment-allowlist", func(t *testing.T) {
+		var names []string
+		for k := range rep.Env {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		want := []string{"CLAUDEBOX", "CLAUDE_CONFIG_DIR", "HOME", "LANG", "PATH", "PWD", "SHELL", "SSL_CERT_FILE", "TERM", "USER"}
+		if nixSocket {
+			want = append(want, "NIX_REMOTE")
+			sort.Strings(want)
+		}
+		if _, err := os.Stat("/etc/ssl/certs/ca-certificates.crt"); err != nil {
+			want = remove(want, "SSL_CERT_FILE")
+		}
+		if strings.Join(names, " ") != strings.Join(want, " ") {
+			t.Errorf("environment variables:\n got %v\nwant %v", names, want)
+		}
+		if rep.Env["HOME"] != home || rep.Env["CLAUDE_CONFIG_DIR"] != filepath.Join(home, ".claude") {
+			t.Errorf("HOME=%q CLAUDE_CONFIG_DIR=%q, want %q and its .claude", rep.Env["HOME"], rep.Env["CLAUDE_CONFIG_DIR"], home)
+		}
+	})
+	t.Run("path-only-runtime-tools", func(t *testing.T) {
+		// The Go directory on the host PATH holds no runtime tool; the
+		// stand-in's directory shows only claude, not the gpg beside it.
+		if want := bin + ":/usr/bin"; rep.Env["PATH"] != want {
+			t.Errorf("PATH = %q, want %q", rep.Env["PATH"], want)
+		}
+		if got := rep.Paths[bin]; got != "list: claude" {
+			t.Errorf("%s in the sandbox: %q, want only claude", bin, got)
+		}
+	})
+	t.Run("home-empty-but-config-and-project", func(t *testing.T) {
+		for _, e := range rep.Home {
+			if e != ".claude" && !strings.HasPrefix(e, ".claude/") && e != "src" && !strings.HasPrefix(e, "src/app") {
+				t.Errorf("unexpected entry in the sandbox's home: %s", e)
+			}
+		}
+		if !contains(rep.Home, "src/app/README") || !contains(rep.Home, ".claude/settings.json") {
+			t.Errorf("home misses the project or the config: %v", rep.Home)
+		}
+	})
+	t.Run("uid-and-cwd", func(t *testing.T) {
+		if rep.UID != uid || rep.Cwd != project {
+			t.Errorf("uid %d cwd %s, want %d %s", rep.UID, rep.Cwd, uid, project)
+		}
+	})
+	t.Run("nix-conf-filtered", func(t *testing.T) {
+		if _, err := os.Stat("/etc/nix"); err != nil {
+			t.Skip("no /etc/nix on this machine")
+		}
+		conf := res.Runs[len(res.Runs)-1]
+		if conf.Code != 0 || !strings.Contains(conf.Stdout, "experimental-features = nix-command flakes") ||
+			!strings.Contains(conf.Stdout, "max-jobs = 3") || strings.Contains(conf.Stdout, marker) ||
+			strings.Contains(conf.Stdout, "include") {
+			t.Errorf("nix.conf in the sandbox (exit %d):\n%s%s", conf.Code, conf.Stdout, conf.Stderr)
+		}
+		if nixErr != nil {
+			return
+		}
+		// Nix itself, inside, sees no token (nor NIX_CONFIG's).
+		show := res.Runs[1]
+		if show.Code != 0 || strings.Contains(show.Stdout, marker) || !strings.Contains(show.Stdout, "access-tokens = \n") ||
+			!strings.Contains(show.Stdout, "max-jobs = 3\n") {
+			t.Errorf("nix show-config in the sandbox (exit %d):\n%s%s", show.Code, grep(show.Stdout, "access-tokens|max-jobs"), show.Stderr)
+		}
+	})
+}
+
+func remove(list []string, s string) []string {
+	var out []string
+	for _, e := range list {
+		if e != s {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+func grep(text, alternatives string) string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		for _, a := range strings.Split(alternatives, "|") {
+			if strings.Contains(line, a) {
+				out = append(out, line)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}

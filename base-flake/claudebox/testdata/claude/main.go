@@ -1,0 +1,240 @@
+// Command claude is the stand-in for Claude Code in claudebox's tests: run
+// inside the sandbox, it reports as JSON what it can see and do.
+//
+//	claude report MARKER PATH...  environment, uid, cwd, processes, the
+//	                              fate of each PATH (read, list or connect),
+//	                              the files of $HOME, and every place MARKER
+//	                              occurs in a readable file, variable or
+//	                              process environment
+//	claude tty                    what TIOCSTI and TIOCLINUX do on a
+//	                              terminal that is its controlling tty
+//
+// The marker comes in as an argument so that this binary, which the file
+// scan also reads, does not contain it.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: claude report MARKER PATH... | claude tty")
+		os.Exit(2)
+	}
+	var out any
+	switch os.Args[1] {
+	case "report":
+		out = report(os.Args[2], os.Args[3:])
+	case "tty":
+		out = tty()
+	case "tty-child":
+		out = ttyChild()
+	default:
+		fmt.Fprintf(os.Stderr, "claude (stand-in): unknown command %q\n", os.Args[1])
+		os.Exit(2)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
+		os.Exit(1)
+	}
+}
+
+// Report is what `claude report` prints.
+type Report struct {
+	UID, GID int
+	Cwd      string
+	Env      map[string]string
+	Procs    map[string]string // pid -> cmdline, as /proc shows them
+	Paths    map[string]string // path -> "absent", "read", "list: a b", "connected" or the error
+	Home     []string          // every entry under $HOME, relative, sorted
+	Markers  []string          // where the marker was found
+}
+
+func report(marker string, paths []string) Report {
+	r := Report{UID: os.Getuid(), GID: os.Getgid(), Env: map[string]string{},
+		Procs: map[string]string{}, Paths: map[string]string{}}
+	r.Cwd, _ = os.Getwd()
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		r.Env[k] = v
+		if strings.Contains(v, marker) {
+			r.Markers = append(r.Markers, "env:"+k)
+		}
+	}
+	// Command lines are not scanned: the sandbox's own (bwrap's and this
+	// one's) carry the marker argument.
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		r.Procs[e.Name()] = strings.TrimSpace(string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
+		environ, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if bytes.Contains(environ, []byte(marker)) {
+			r.Markers = append(r.Markers, "/proc/"+e.Name()+"/environ")
+		}
+	}
+	for _, p := range paths {
+		r.Paths[p] = probe(p)
+	}
+	home := os.Getenv("HOME")
+	_ = filepath.WalkDir(home, func(p string, d fs.DirEntry, err error) error {
+		if rel, _ := filepath.Rel(home, p); rel != "." {
+			r.Home = append(r.Home, rel)
+		}
+		return nil
+	})
+	sort.Strings(r.Home)
+	// Every readable file outside the system trees, looked at for the marker.
+	skip := map[string]bool{"/proc": true, "/sys": true, "/dev": true, "/usr": true, "/nix/store": true}
+	_ = filepath.WalkDir("/", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && skip[p] {
+			return filepath.SkipDir
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		if info, err := d.Info(); err != nil || info.Size() > 8<<20 {
+			return nil
+		}
+		if data, err := os.ReadFile(p); err == nil && bytes.Contains(data, []byte(marker)) {
+			r.Markers = append(r.Markers, "file:"+p)
+		}
+		return nil
+	})
+	return r
+}
+
+// probe says what this process can do with path: read a file, list a
+// directory, connect to a socket.
+func probe(path string) string {
+	info, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Connect anyway: the answer must be that there is nothing to reach.
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return "connected"
+		}
+		return "absent"
+	}
+	if err != nil {
+		return err.Error()
+	}
+	switch {
+	case info.Mode()&fs.ModeSocket != 0:
+		c, err := net.DialTimeout("unix", path, time.Second)
+		if err != nil {
+			return err.Error()
+		}
+		c.Close()
+		return "connected"
+	case info.IsDir():
+		ents, err := os.ReadDir(path)
+		if err != nil {
+			return err.Error()
+		}
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return "list: " + strings.Join(names, " ")
+	default:
+		if _, err := os.ReadFile(path); err != nil {
+			return err.Error()
+		}
+		return "read"
+	}
+}
+
+// tty opens a new pseudo-terminal and runs tty-child in a new session with
+// the terminal as its controlling tty: the setting in which TIOCSTI works
+// for an unprivileged process when nothing blocks it.
+func tty() map[string]string {
+	fail := func(step string, err error) map[string]string {
+		return map[string]string{"error": step + ": " + err.Error()}
+	}
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return fail("open /dev/ptmx", err)
+	}
+	defer ptmx.Close()
+	var unlock int32
+	if err := ioctl(ptmx.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); err != nil {
+		return fail("unlockpt", err)
+	}
+	var n uint32
+	if err := ioctl(ptmx.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); err != nil {
+		return fail("ptsname", err)
+	}
+	pts, err := os.OpenFile("/dev/pts/"+strconv.Itoa(int(n)), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return fail("open pts", err)
+	}
+	defer pts.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return fail("executable", err)
+	}
+	cmd := exec.Command(self, "tty-child")
+	cmd.Stdin = pts
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	out, err := cmd.Output()
+	if err != nil {
+		return fail("tty-child", err)
+	}
+	var res map[string]string
+	if err := json.Unmarshal(out, &res); err != nil {
+		return fail("tty-child output", err)
+	}
+	return res
+}
+
+const tioclinux = 0x541c
+
+func ttyChild() map[string]string {
+	c := []byte("x")
+	var ws [4]uint16
+	sub := []byte{7} // TIOCL_GETMOUSEREPORTING
+	res := map[string]string{
+		"tiocgwinsz": errString(ioctl(0, syscall.TIOCGWINSZ, uintptr(unsafe.Pointer(&ws)))),
+		"tiocsti":    errString(ioctl(0, syscall.TIOCSTI, uintptr(unsafe.Pointer(&c[0])))),
+		// The kernel reads the command as 32 bits: a filter that compared
+		// all 64 would let this through.
+		"tiocsti_high_bits": errString(ioctl(0, 1<<32|syscall.TIOCSTI, uintptr(unsafe.Pointer(&c[0])))),
+		"tioclinux":         errString(ioctl(0, tioclinux, uintptr(unsafe.Pointer(&sub[0])))),
+	}
+	return res
+}
+
+func ioctl(fd, req, arg uintptr) error {
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, fd, req, arg); errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
