@@ -26,6 +26,7 @@ const (
 	TypePath      = "path"
 	TypeTarball   = "tarball"
 	TypeIndirect  = "indirect"
+	TypeMercurial = "hg"
 )
 
 // Ref is a flake reference. Its attribute form is Type plus the sorted
@@ -88,7 +89,8 @@ func badGitRef(name string) bool {
 }
 
 // Parse reads a flake reference in URL form: github:, gitlab:, sourcehut:,
-// git+https://, git+ssh://, git+http://, git+file://, git://, path:,
+// git+https://, git+ssh://, git+http://, git+file://, git://, hg+https://
+// (and hg+http, hg+ssh, hg+file), path:,
 // tarball URLs (file/http/https ending in .tar.gz, .zip, …), flake:ID and
 // the bare indirect form (nixpkgs, nixpkgs/nixos-24.11), and absolute paths.
 func Parse(s string) (Ref, error) {
@@ -127,6 +129,8 @@ func Parse(s string) (Ref, error) {
 		return parseGitArchive(s, u)
 	case "git", "git+http", "git+https", "git+ssh", "git+file":
 		return parseGit(s, u)
+	case "hg+http", "hg+https", "hg+ssh", "hg+file":
+		return parseMercurial(s, u)
 	case "path":
 		return parsePathURL(s, u)
 	case "file", "http", "https":
@@ -142,7 +146,7 @@ func Parse(s string) (Ref, error) {
 		}
 		return withDir(Ref{Type: TypeTarball, attrs: attrs}, u.query), nil
 	default:
-		return Ref{}, errorf(s, "unsupported scheme %q (want github:, gitlab:, sourcehut:, git+https:, git+ssh:, git+file:, path:, flake: or a tarball URL)", u.scheme)
+		return Ref{}, errorf(s, "unsupported scheme %q (want github:, gitlab:, sourcehut:, git+https:, git+ssh:, git+file:, hg+https:, path:, flake: or a tarball URL)", u.scheme)
 	}
 }
 
@@ -301,6 +305,30 @@ func parseGit(s string, u parsedURL) (Ref, error) {
 	return withDir(Ref{Type: TypeGit, attrs: attrs}, u.query), nil
 }
 
+// parseMercurial reads hg+http(s)/hg+ssh/hg+file URLs: like git, but only
+// rev and ref leave the repository URL, and refs follow refRegex.
+func parseMercurial(s string, u parsedURL) (Ref, error) {
+	repo := u.withQuery()
+	repo.scheme = strings.TrimPrefix(u.scheme, "hg+")
+	attrs := Attrs{}
+	if v, ok := u.query["rev"]; ok {
+		if !revRegex.MatchString(v) {
+			return Ref{}, errorf(s, "rev %q is not a commit hash (want 40 hex digits)", v)
+		}
+		attrs = attrs.Set("rev", v)
+		delete(repo.query, "rev")
+	}
+	if v, ok := u.query["ref"]; ok {
+		if !refRegex.MatchString(v) {
+			return Ref{}, errorf(s, "ref %q is not a valid Mercurial branch/tag name", v)
+		}
+		attrs = attrs.Set("ref", v)
+		delete(repo.query, "ref")
+	}
+	attrs = attrs.Set("url", repo.String())
+	return withDir(Ref{Type: TypeMercurial, attrs: attrs}, u.query), nil
+}
+
 func parsePathURL(s string, u parsedURL) (Ref, error) {
 	attrs := Attrs{{"path", u.path}}
 	for _, name := range sortedKeys(u.query) {
@@ -353,14 +381,15 @@ var allowed = map[string]map[string]string{
 	TypeSourceHut: {"owner": "string", "repo": "string", "ref": "string", "rev": "string", "narHash": "string", "lastModified": "int", "host": "string"},
 	TypeGit: {"url": "string", "ref": "string", "rev": "string", "shallow": "bool", "submodules": "bool", "allRefs": "bool",
 		"lastModified": "int", "revCount": "int", "narHash": "string", "name": "string"},
-	TypePath:     {"path": "string", "rev": "string", "revCount": "int", "lastModified": "int", "narHash": "string"},
-	TypeTarball:  {"url": "string", "narHash": "string", "name": "string"},
-	TypeIndirect: {"id": "string", "ref": "string", "rev": "string", "narHash": "string"},
+	TypeMercurial: {"url": "string", "ref": "string", "rev": "string", "revCount": "int", "narHash": "string", "name": "string"},
+	TypePath:      {"path": "string", "rev": "string", "revCount": "int", "lastModified": "int", "narHash": "string"},
+	TypeTarball:   {"url": "string", "narHash": "string", "name": "string"},
+	TypeIndirect:  {"id": "string", "ref": "string", "rev": "string", "narHash": "string"},
 }
 
 var required = map[string][]string{
 	TypeGitHub: {"owner", "repo"}, TypeGitLab: {"owner", "repo"}, TypeSourceHut: {"owner", "repo"},
-	TypeGit: {"url"}, TypePath: {"path"}, TypeTarball: {"url"}, TypeIndirect: {"id"},
+	TypeGit: {"url"}, TypeMercurial: {"url"}, TypePath: {"path"}, TypeTarball: {"url"}, TypeIndirect: {"id"},
 }
 
 // FromAttrs reads a flake reference in attribute form, e.g. an `original` or
@@ -388,7 +417,7 @@ func FromOrdered(attrs Attrs) (Ref, error) {
 	}
 	names, ok := allowed[typ]
 	if !ok {
-		return Ref{}, errorf(desc, "unsupported type %q (want github, gitlab, sourcehut, git, path, tarball or indirect)", typ)
+		return Ref{}, errorf(desc, "unsupported type %q (want github, gitlab, sourcehut, git, hg, path, tarball or indirect)", typ)
 	}
 	r := Ref{Type: typ, attrs: attrs.Delete("type")}
 	for _, a := range r.attrs {
@@ -420,7 +449,10 @@ func FromOrdered(attrs Attrs) (Ref, error) {
 	if typ == TypeGit && r.Str("ref") != "" && badGitRef(r.Str("ref")) {
 		return Ref{}, errorf(desc, "ref %q is not a valid git branch/tag name", r.Str("ref"))
 	}
-	if typ == TypeGit || typ == TypeTarball {
+	if typ == TypeMercurial && r.Str("ref") != "" && !refRegex.MatchString(r.Str("ref")) {
+		return Ref{}, errorf(desc, "ref %q is not a valid Mercurial branch/tag name", r.Str("ref"))
+	}
+	if typ == TypeGit || typ == TypeMercurial || typ == TypeTarball {
 		if _, isURL, err := parseURL(r.Str("url")); !isURL || err != nil {
 			return Ref{}, errorf(desc, "url %q is not a valid URL", r.Str("url"))
 		}
@@ -560,6 +592,19 @@ func (r Ref) String() string {
 		}
 		if v, _ := r.Get("shallow"); v == true {
 			u.query["shallow"] = "1"
+		}
+	case TypeMercurial:
+		parsed, ok, err := parseURL(r.URL())
+		if !ok || err != nil {
+			return "hg+" + r.URL()
+		}
+		u = parsed.withQuery()
+		u.scheme = "hg+" + u.scheme
+		if rev := r.Rev(); rev != "" {
+			u.query["rev"] = strings.ToLower(rev)
+		}
+		if ref := r.Ref(); ref != "" {
+			u.query["ref"] = ref
 		}
 	case TypePath:
 		u = parsedURL{scheme: "path", path: r.Path(), query: map[string]string{}}

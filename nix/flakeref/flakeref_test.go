@@ -51,6 +51,10 @@ var valids = []struct {
 	{"git+file:///x?ref=refs/heads/main", `{"ref":"refs/heads/main","type":"git","url":"file:///x"}`, "git+file:///x?ref=refs%2fheads%2fmain"},
 	{"git+file:///tmp/x?dir=a&allRefs=1", `{"dir":"a","type":"git","url":"file:///tmp/x?allRefs=1&dir=a"}`, "git+file:///tmp/x?allRefs=1&dir=a"},
 	{"git+https://e.com/a%2fb", `{"type":"git","url":"https://e.com/a%2fb"}`, "git+https://e.com/a%2fb"},
+	{"hg+https://e.com/x?ref=default&dir=d&x=1", `{"dir":"d","ref":"default","type":"hg","url":"https://e.com/x?dir=d&x=1"}`, "hg+https://e.com/x?dir=d&ref=default&x=1"},
+	{"hg+http://e.com/x?ref=a/b", `{"ref":"a/b","type":"hg","url":"http://e.com/x"}`, "hg+http://e.com/x?ref=a%2fb"},
+	{"hg+ssh://u@h/x?shallow=1&rev=" + rev, `{"rev":"` + rev + `","type":"hg","url":"ssh://u@h/x?shallow=1"}`, "hg+ssh://u@h/x?rev=" + rev + "&shallow=1"},
+	{"hg+file:///tmp/x", `{"type":"hg","url":"file:///tmp/x"}`, "hg+file:///tmp/x"},
 	{"path:/tmp/x", `{"path":"/tmp/x","type":"path"}`, "path:/tmp/x"},
 	{"path:./rel", `{"path":"./rel","type":"path"}`, "path:./rel"},
 	{"path:/tmp/a%20b", `{"path":"/tmp/a%20b","type":"path"}`, "path:/tmp/a%20b"},
@@ -104,6 +108,8 @@ var invalids = []struct {
 	{"https://x/y", "does not name an archive"},
 	{"file:///tmp/x", "does not name an archive"},
 	{"foo:bar", `unsupported scheme "foo"`},
+	{"hg://e.com/x", `unsupported scheme "hg"`},
+	{"hg+https://e.com/x?ref=a@b", `ref "a@b" is not a valid Mercurial branch/tag name`},
 	{"flake:1nix", `"1nix" is not a valid flake ID`},
 	{"flake:nixpkgs/a/b/c", "too many path parts"},
 	{"nixpkgs/a/b", `"b" is not a commit hash`},
@@ -195,7 +201,8 @@ func TestFromAttrsErrors(t *testing.T) {
 	}{
 		{map[string]any{"owner": "o", "repo": "r"}, `missing "type" attribute`},
 		{map[string]any{"type": 1}, `"type" is not a string`},
-		{map[string]any{"type": "hg", "url": "https://x"}, `unsupported type "hg"`},
+		{map[string]any{"type": "svn", "url": "https://x"}, `unsupported type "svn"`},
+		{map[string]any{"type": "hg", "url": "https://x", "lastModified": 1}, `unsupported attribute "lastModified" for type hg`},
 		{map[string]any{"type": "github", "owner": "o"}, `missing "repo" attribute`},
 		{map[string]any{"type": "github", "owner": "o", "repo": "r", "bogus": "x"}, `unsupported attribute "bogus" for type github`},
 		{map[string]any{"type": "github", "owner": "o", "repo": "r", "lastModified": "12"}, `attribute "lastModified" is a string, want a int`},
@@ -349,7 +356,35 @@ func TestParseMatchesNix(t *testing.T) {
 			refs = append(refs, tc.in)
 		}
 	}
+	data, err := os.ReadFile(filepath.Join("testdata", "nix-refs.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var generated []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			generated = append(generated, line)
+		}
+	}
+	refs = append(refs, generated...)
 	nix := askNix(t, refs)
+	for _, ref := range generated {
+		view := nix[ref]
+		r, err := Parse(ref)
+		switch {
+		case view.err != "" && err == nil:
+			t.Errorf("nix rejects %q (%s) but Parse accepts it as %s", ref, view.err, marshal(r.Attrs()))
+		case view.err == "" && err != nil:
+			t.Errorf("nix accepts %q (attrs %s) but Parse rejects it: %v", ref, view.attrs, err)
+		case err == nil:
+			if got := marshal(r.Attrs()); got != view.attrs {
+				t.Errorf("%q: attrs %s, nix %s", ref, got, view.attrs)
+			}
+			if r.String() != view.url {
+				t.Errorf("%q: printed %q, nix %q", ref, r.String(), view.url)
+			}
+		}
+	}
 	for _, tc := range valids {
 		view, ok := nix[tc.in]
 		if !ok {
