@@ -83,6 +83,9 @@ func renderBaseRun(s *streams, opts *renderBaseOptions) error {
 	if out == "" {
 		out = filepath.Dir(opts.config)
 	}
+	if st, err := os.Stat(out); err == nil && !st.IsDir() {
+		return usageErrorf("--out %s is not a directory", out)
+	}
 	if opts.check {
 		diff, err := render.Diff(out, files)
 		if err != nil {
