@@ -12,7 +12,6 @@
 package nar
 
 import (
-	"bufio"
 	_ "crypto/md5" // nixhash algorithms Nix offers
 	_ "crypto/sha1"
 	_ "crypto/sha256"
@@ -123,23 +122,90 @@ func (e *encoder) symlink(target string) {
 // calls end for the entry. Names must arrive in bytewise order.
 func (e *encoder) startEntry(name string) { e.strs("entry", "(", "name", name, "node") }
 
-// hashWriter feeds NAR bytes to a hash through a buffer: the encoder makes
-// many small writes and the hash is fastest on large blocks.
+// hashWriter hashes NAR bytes on its own goroutine, so that producing them
+// (system calls, decompression) and hashing overlap. The bytes travel in
+// large blocks: the encoder makes many small writes, handing each over would
+// cost more than hashing it, and the hash is fastest on large blocks.
 type hashWriter struct {
-	*bufio.Writer
 	h    hash.Hash
 	algo nixhash.Algorithm
+	buf  []byte      // the block being filled
+	full chan []byte // blocks to hash, closed by finish
+	free chan []byte // hashed blocks, to fill again
+	done chan struct{}
+	shut bool
 }
 
+const (
+	hashBlock  = 512 << 10
+	hashBlocks = 4
+)
+
 func newHashWriter(algo nixhash.Algorithm) *hashWriter {
-	h := algo.Func().New()
-	return &hashWriter{Writer: bufio.NewWriterSize(h, 256<<10), h: h, algo: algo}
+	hw := &hashWriter{
+		h:    algo.Func().New(),
+		algo: algo,
+		full: make(chan []byte, hashBlocks),
+		free: make(chan []byte, hashBlocks),
+		done: make(chan struct{}),
+		buf:  make([]byte, 0, hashBlock),
+	}
+	for range hashBlocks - 1 {
+		hw.free <- make([]byte, 0, hashBlock)
+	}
+	go func() {
+		defer close(hw.done)
+		for b := range hw.full {
+			hw.h.Write(b)
+			hw.free <- b[:0]
+		}
+	}()
+	return hw
+}
+
+func (hw *hashWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := copy(hw.buf[len(hw.buf):cap(hw.buf)], p)
+		hw.buf, p = hw.buf[:len(hw.buf)+k], p[k:]
+		if len(hw.buf) == cap(hw.buf) {
+			hw.full <- hw.buf
+			hw.buf = <-hw.free
+		}
+	}
+	return n, nil
+}
+
+// WriteString spares io.WriteString a conversion for every NAR token.
+func (hw *hashWriter) WriteString(s string) (int, error) {
+	n := len(s)
+	for len(s) > 0 {
+		k := copy(hw.buf[len(hw.buf):cap(hw.buf)], s)
+		hw.buf, s = hw.buf[:len(hw.buf)+k], s[k:]
+		if len(hw.buf) == cap(hw.buf) {
+			hw.full <- hw.buf
+			hw.buf = <-hw.free
+		}
+	}
+	return n, nil
+}
+
+// finish waits for everything written to be hashed and stops the hashing
+// goroutine; calling it again does nothing.
+func (hw *hashWriter) finish() {
+	if hw.shut {
+		return
+	}
+	hw.shut = true
+	if len(hw.buf) > 0 {
+		hw.full <- hw.buf
+	}
+	close(hw.full)
+	<-hw.done
 }
 
 func (hw *hashWriter) sum() (*nixhash.Hash, error) {
-	if err := hw.Flush(); err != nil {
-		return nil, err
-	}
+	hw.finish()
 	return nixhash.NewHash(hw.algo, hw.h.Sum(nil))
 }
 

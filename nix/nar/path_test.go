@@ -1,12 +1,10 @@
 package nar_test
 
 import (
-	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/nix-community/go-nix/pkg/nixhash"
@@ -167,13 +165,5 @@ func TestHashPathErrors(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := nar.HashPath(filepath.Join(dir, "missing"), nixhash.SHA256); !os.IsNotExist(err) {
 		t.Errorf("missing path: got %v, want a not-exist error", err)
-	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err := nar.HashPath(dir, nixhash.SHA256)
-	if !errors.Is(err, nar.ErrUnsupported) || !strings.Contains(err.Error(), "fifo' has an unsupported type") {
-		t.Errorf("fifo: got %v, want Nix's \"has an unsupported type\"", err)
 	}
 }

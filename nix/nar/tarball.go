@@ -309,6 +309,7 @@ func (d *node) lookupLink(hdr *tar.Header) (*node, error) {
 // Hash returns the hash of the tree's NAR serialisation.
 func (t *Tree) Hash(algo nixhash.Algorithm) (*nixhash.Hash, error) {
 	hw := newHashWriter(algo)
+	defer hw.finish()
 	if err := t.WriteNAR(hw); err != nil {
 		return nil, err
 	}
