@@ -292,3 +292,20 @@ func hex2(c byte) string {
 	const digits = "0123456789abcdef"
 	return string([]byte{digits[c>>4], digits[c&15]})
 }
+
+func BenchmarkReadMarshal(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "v7-clash-follows.lock"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		l, err := Read(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := l.Marshal(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,6 +101,15 @@ func (w *world) lock(name string, args ...string) []byte {
 	return data
 }
 
+const rootInputs = `  inputs.a.url = "path:@/a";
+  inputs.a.inputs.nixpkgs.follows = "nixpkgs";
+  inputs.b.url = "git+file://@/b";
+  inputs.b.inputs.nixpkgs.follows = "nixpkgs";
+  inputs.d.url = "git+file://@/d";
+  inputs.nixpkgs.url = "path:@/np3";
+  inputs.c = { url = "path:@/data"; flake = false; };
+  inputs.u.follows = "b/util";`
+
 // build makes the base tree:
 //
 //	np1 np2 np3   flakes without inputs
@@ -131,14 +141,7 @@ func (w *world) build() {
   inputs.lib.follows = "sub";
   inputs.raw = { url = "path:@/data"; flake = false; };`)
 	w.flake("d", `  inputs.nixpkgs.url = "path:@/np1";`)
-	w.flake("root", `  inputs.a.url = "path:@/a";
-  inputs.a.inputs.nixpkgs.follows = "nixpkgs";
-  inputs.b.url = "git+file://@/b";
-  inputs.b.inputs.nixpkgs.follows = "nixpkgs";
-  inputs.d.url = "git+file://@/d";
-  inputs.nixpkgs.url = "path:@/np3";
-  inputs.c = { url = "path:@/data"; flake = false; };
-  inputs.u.follows = "b/util";`)
+	w.flake("root", rootInputs)
 	w.lock("sub")
 	w.lock("a")
 	for _, g := range []string{"b", "d"} {
@@ -338,6 +341,9 @@ func TestRelockMatchesNix(t *testing.T) {
 		name   string
 		input  []string
 		change func(w *world) (locked flakeref.Attrs, own *LockFile)
+		// newFollows are overrides the root flake.nix gains in the change:
+		// only a caller who passes them (FollowsKnown) can get them right.
+		newFollows []Follows
 	}{
 		{
 			// b's flake.nix changes: nixpkgs moves, a new flake input with
@@ -376,6 +382,18 @@ func TestRelockMatchesNix(t *testing.T) {
 			},
 		},
 		{
+			name:  "root flake adds a follows for the updated input",
+			input: []string{"b"},
+			change: func(w *world) (flakeref.Attrs, *LockFile) {
+				w.flake("root", rootInputs+`
+  inputs.b.inputs.util.follows = "a";`)
+				writeFile(w.t, filepath.Join(w.path("b"), "README"), "new\n")
+				w.commit("b", "readme")
+				return w.locked("git+file://" + w.path("b")), readLock(w.t, filepath.Join(w.path("b"), "flake.lock"))
+			},
+			newFollows: []Follows{{Input: []string{"b", "util"}, Target: []string{"a"}}},
+		},
+		{
 			name:  "input of an input",
 			input: []string{"b", "sub"},
 			change: func(w *world) (flakeref.Attrs, *LockFile) {
@@ -405,7 +423,11 @@ func TestRelockMatchesNix(t *testing.T) {
 			}
 			checkRoundTrip(t, "updated/flake.lock", want)
 			for _, known := range []bool{false, true} {
-				got, err := old.Relock(Update{Input: sc.input, Locked: locked, Lock: own, Follows: knownFollows, FollowsKnown: known})
+				if !known && sc.newFollows != nil {
+					continue // the old lock cannot know about them
+				}
+				follows := append(slices.Clone(knownFollows), sc.newFollows...)
+				got, err := old.Relock(Update{Input: sc.input, Locked: locked, Lock: own, Follows: follows, FollowsKnown: known})
 				if err != nil {
 					t.Fatalf("Relock (follows known: %v): %v", known, err)
 				}
