@@ -63,6 +63,12 @@ type Follows struct {
 // For an input of an input (a PATH of two or more names), overrides that
 // the flakes in between declare are still taken from the old lock, with
 // u.Follows applied on top.
+//
+// Not handled, because Nix would have to fetch: a url override on an input
+// of the updated input (`inputs.devbox.inputs.nixpkgs.url = …`; Relock
+// copies the input's own lock instead), an input of the updated flake that
+// its lock does not list, and top-level inputs added to or removed from the
+// root flake.nix other than PATH itself.
 func (l *LockFile) Relock(u Update) (*LockFile, error) {
 	if err := l.Validate(); err != nil {
 		return nil, err
