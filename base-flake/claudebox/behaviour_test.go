@@ -1,0 +1,418 @@
+package claudebox_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/system1/devbox/internal/oracle"
+)
+
+// project makes a HOME and a project outside it.
+func project(t *testing.T) (home, dir string) {
+	t.Helper()
+	home = filepath.Join(t.TempDir(), "home")
+	dir = filepath.Join(t.TempDir(), "app")
+	for _, d := range []string{home, dir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return home, dir
+}
+
+func TestProjectWritableAndPersistent(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	home, dir := project(t)
+	env := baseEnv(home, claudeDir(t))
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Started in a subdirectory with --project: the whole project is
+	// mounted, and the command starts where the user is.
+	out := mustRun(t, env, sub, "--project", dir, "--", "sh", "-c", "pwd; echo made inside > ../made.txt; echo scratch > /tmp/scratch; echo junk > ~/junk")
+	if strings.TrimSpace(out) != sub {
+		t.Errorf("working directory %q, want %q", strings.TrimSpace(out), sub)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "made.txt"))
+	if err != nil || string(data) != "made inside\n" {
+		t.Fatalf("file written in the sandbox: %q, %v", data, err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(dir, "made.txt"), &st); err != nil || int(st.Uid) != os.Getuid() {
+		t.Errorf("made.txt is owned by uid %d, want the user's %d", st.Uid, os.Getuid())
+	}
+	// /tmp and the home outside the config are fresh each run.
+	out = mustRun(t, env, dir, "--", "sh", "-c", "cat made.txt; ls -A ~; test -e /tmp/scratch || echo fresh /tmp")
+	if out != "made inside\n.claude\nfresh /tmp\n" {
+		t.Errorf("second run sees:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(home, "junk")); err == nil {
+		t.Error("a file written to the sandbox's home reached the host's home")
+	}
+}
+
+func TestConfigPersistsWithAtomicRename(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	home, dir := project(t)
+	env := baseEnv(home, claudeDir(t))
+	// Claude's first run migrates ~/.claude.json into the config directory.
+	writeFile(t, filepath.Join(home, ".claude.json"), `{"numStartups":1}`)
+	out := mustRun(t, env, dir, "--", "sh", "-c",
+		`cat "$CLAUDE_CONFIG_DIR/.claude.json"; echo; printf '{"numStartups":2}' > "$CLAUDE_CONFIG_DIR/.claude.json.tmp" && mv "$CLAUDE_CONFIG_DIR/.claude.json.tmp" "$CLAUDE_CONFIG_DIR/.claude.json" && echo renamed`)
+	if out != "{\"numStartups\":1}\nrenamed\n" {
+		t.Fatalf("first run:\n%s", out)
+	}
+	out = mustRun(t, env, dir, "--", "sh", "-c", `cat "$CLAUDE_CONFIG_DIR/.claude.json"`)
+	if out != `{"numStartups":2}` {
+		t.Errorf("second run reads %q, want the renamed file", out)
+	}
+	data, _ := os.ReadFile(filepath.Join(home, ".claude", ".claude.json"))
+	if string(data) != `{"numStartups":2}` {
+		t.Errorf("host config file: %q", data)
+	}
+
+	// CLAUDE_CONFIG_DIR set on the host is the directory mounted.
+	other := filepath.Join(t.TempDir(), "claude-config")
+	out = mustRun(t, append(env, "CLAUDE_CONFIG_DIR="+other), dir, "--", "sh", "-c", `echo "$CLAUDE_CONFIG_DIR"; touch "$CLAUDE_CONFIG_DIR/x"`)
+	if strings.TrimSpace(out) != other {
+		t.Errorf("CLAUDE_CONFIG_DIR inside: %q, want %q", out, other)
+	}
+	if _, err := os.Stat(filepath.Join(other, "x")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestDiesWithParent kills the process that started claudebox and expects
+// the sandboxed command to go with it.
+func TestDiesWithParent(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	home, dir := project(t)
+	nap := "3600." + strconv.Itoa(os.Getpid()) // a sleep no one else runs
+	parent := exec.Command("sh", "-c", `bash "$0" -- sleep "$1"; echo unreachable`, script, nap)
+	parent.Env = baseEnv(home, claudeDir(t))
+	parent.Dir = dir
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer parent.Process.Kill()
+	deadline := time.Now().Add(20 * time.Second)
+	for findProcess("sleep\x00"+nap) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the sandboxed sleep never started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := parent.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	parent.Wait()
+	deadline = time.Now().Add(10 * time.Second)
+	for findProcess("sleep\x00"+nap) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the sandboxed command outlived the process that started claudebox")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// findProcess returns the pid of a live process whose command line starts
+// with cmdline (NUL-separated), or 0.
+func findProcess(cmdline string) int {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if strings.HasPrefix(string(data), cmdline) && !bytes.Contains(stat, []byte(") Z ")) {
+			return pid
+		}
+	}
+	return 0
+}
+
+// TestTerminalInjectionBlocked runs the stand-in's TIOCSTI/TIOCLINUX probe
+// outside (where injection works, or fails for another reason than EPERM)
+// and inside (where the seccomp filter answers EPERM).
+func TestTerminalInjectionBlocked(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	home, dir := project(t)
+	bin := claudeDir(t)
+	outside, err := exec.Command(filepath.Join(bin, "claude"), "tty").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inside := mustRun(t, baseEnv(home, bin), dir, "tty")
+	var out, in map[string]string
+	if err := json.Unmarshal(outside, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(inside), &in); err != nil {
+		t.Fatal(err)
+	}
+	const eperm = "operation not permitted"
+	for _, k := range []string{"tiocsti", "tiocsti_high_bits", "tioclinux"} {
+		if out[k] == eperm {
+			t.Errorf("%s outside the sandbox already gives EPERM, so this test proves nothing: %v", k, out)
+		}
+		if in[k] != eperm {
+			t.Errorf("%s in the sandbox: %q, want %q", k, in[k], eperm)
+		}
+	}
+	if in["tiocgwinsz"] != "ok" {
+		t.Errorf("other terminal ioctls must keep working (window size): %v", in)
+	}
+}
+
+func TestAllowEnv(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	home, dir := project(t)
+	env := append(baseEnv(home, claudeDir(t)), "AWS_PROFILE=dev", "ANTHROPIC_API_KEY=sk-test", "LC_TIME=C", "TZ=UTC")
+	out := mustRun(t, env, dir, "--", "env")
+	if strings.Contains(out, "AWS_PROFILE") {
+		t.Error("AWS_PROFILE passed without --allow-env")
+	}
+	for _, want := range []string{"ANTHROPIC_API_KEY=sk-test\n", "LC_TIME=C\n", "TZ=UTC\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	out = mustRun(t, env, dir, "--allow-env", "AWS_PROFILE", "--", "env")
+	if !strings.Contains(out, "AWS_PROFILE=dev\n") {
+		t.Errorf("--allow-env AWS_PROFILE did not pass it:\n%s", out)
+	}
+}
+
+// TestErrors: claudebox's own failures are one line that says what to do.
+func TestErrors(t *testing.T) {
+	home, dir := project(t)
+	bin := t.TempDir() // PATH without bwrap
+	tests := []struct {
+		name string
+		env  []string
+		dir  string
+		args []string
+		code int
+		want string // regexp for the one line on stderr
+	}{
+		{"unknown option", nil, dir, []string{"--resume"}, 2, `^claudebox: unknown option --resume; options for Claude go after --, e\.g\. claudebox -- claude --resume$`},
+		{"missing value", nil, dir, []string{"--project"}, 2, `^claudebox: --project needs a value; see claudebox --help$`},
+		{"no command", nil, dir, []string{"--"}, 2, `^claudebox: -- needs a command after it, e\.g\. claudebox -- bash$`},
+		{"bad allow-env", nil, dir, []string{"--allow-env", "A=B", "--", "true"}, 2, `^claudebox: --allow-env takes a variable name, not A=B$`},
+		{"allow-env PATH", nil, dir, []string{"--allow-env", "PATH", "--", "true"}, 2, `^claudebox: --allow-env PATH: claudebox sets PATH itself$`},
+		{"missing project", nil, dir, []string{"--project", filepath.Join(dir, "nope"), "--", "true"}, 1, `^claudebox: project directory .*/nope does not exist; create it or pass an existing --project DIR$`},
+		{"home as project", nil, home, []string{"--", "true"}, 1, `^claudebox: refusing to mount .*/home read-write: it contains your home directory and its secrets; cd into a project or pass --project DIR$`},
+		{"parent of home", nil, dir, []string{"--project", filepath.Dir(home), "--", "true"}, 1, `refusing to mount`},
+		{"bwrap missing", []string{"HOME=" + home, "PATH=" + bin}, dir, []string{"--", "true"}, 1, `^claudebox: bwrap \(bubblewrap\) is not installed; install it \(Debian: apt-get install bubblewrap\) or use the claudebox Nix package$`},
+		{"claude missing", []string{"HOME=" + home, "PATH=/usr/bin:/bin"}, dir, nil, 1, `^claudebox: claude is not on PATH; install Claude Code, or run another command with claudebox -- COMMAND$`},
+		{"no HOME", []string{"PATH=/usr/bin:/bin"}, dir, []string{"--", "true"}, 1, `^claudebox: HOME is not set; set it to your home directory$`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := tt.env
+			if env == nil {
+				env = baseEnv(home, claudeDir(t))
+			}
+			if tt.name == "claude missing" {
+				oracle.Require(t, "bwrap") // else the message is about bwrap
+			}
+			r := claudebox(t, env, tt.dir, tt.args...)
+			if r.Code != tt.code || strings.Count(r.Stderr, "\n") != 1 || !regexp.MustCompile(tt.want).MatchString(strings.TrimSuffix(r.Stderr, "\n")) {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line matching %s", r.Code, r.Stderr, tt.code, tt.want)
+			}
+		})
+	}
+	t.Run("missing cwd", func(t *testing.T) {
+		gone := filepath.Join(t.TempDir(), "gone")
+		os.Mkdir(gone, 0o755)
+		cmd := exec.Command("sh", "-c", `cd "$1" && rmdir "$1" && bash "$0" -- true`, script, gone)
+		cmd.Env = baseEnv(home, claudeDir(t))
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "claudebox: the current directory no longer exists; cd into your project or pass --project DIR") {
+			t.Errorf("%v: %s", err, out)
+		}
+	})
+	t.Run("help", func(t *testing.T) {
+		r := claudebox(t, baseEnv(home, claudeDir(t)), dir, "--help")
+		if r.Code != 0 || !strings.Contains(r.Stdout, "Examples:") || !strings.Contains(r.Stdout, "claudebox -- claude --resume") {
+			t.Errorf("--help: exit %d\n%s", r.Code, r.Stdout)
+		}
+	})
+}
+
+type audit struct {
+	Command []string
+	Project string
+	Chdir   string
+	Env     map[string]string
+	Mounts  []struct{ Type, Source, Target string }
+	Seccomp struct {
+		Arch string
+		BPF  string
+	}
+	Bwrap []string
+}
+
+func runAudit(t *testing.T, env []string, dir string, hosttype string, args ...string) audit {
+	t.Helper()
+	oracle.Require(t, "jq")
+	// HOSTTYPE is bash's own variable; set it after start-up to get
+	// another architecture's filter.
+	cmd := exec.Command("bash", append([]string{"-c", `HOSTTYPE=$1; shift; source "$0" "$@"`, script, hosttype, "--audit"}, args...)...)
+	cmd.Env, cmd.Dir = env, dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("--audit: %v", err)
+	}
+	var a audit
+	if err := json.Unmarshal(out, &a); err != nil {
+		t.Fatalf("--audit output: %v\n%s", err, out)
+	}
+	return a
+}
+
+func TestAudit(t *testing.T) {
+	home := userHome(t, os.Getuid())
+	dir := filepath.Join(home, "src", "app")
+	os.MkdirAll(dir, 0o700)
+	env := append(baseEnv(home, claudeDir(t)), "GITHUB_TOKEN="+marker, "SSH_AUTH_SOCK=/tmp/agent")
+	a := runAudit(t, env, dir, "x86_64", "--", "ls", "-la")
+	if strings.Join(a.Command, " ") != "ls -la" || a.Project != dir || a.Chdir != dir {
+		t.Errorf("command %v project %s chdir %s", a.Command, a.Project, a.Chdir)
+	}
+	if _, ok := a.Env["GITHUB_TOKEN"]; ok || a.Env["HOME"] != home {
+		t.Errorf("env: %v", a.Env)
+	}
+	// Order: the home tmpfs before the config and project binds under it.
+	pos := map[string]int{}
+	for i, m := range a.Mounts {
+		pos[m.Type+" "+m.Target] = i + 1
+	}
+	tmpfsHome, config, proj := pos["tmpfs "+home], pos["bind "+home+"/.claude"], pos["bind "+dir]
+	if tmpfsHome == 0 || config == 0 || proj == 0 || !(tmpfsHome < config && tmpfsHome < proj) {
+		t.Errorf("mount order: home tmpfs %d, config %d, project %d: %+v", tmpfsHome, config, proj, a.Mounts)
+	}
+	for _, m := range a.Mounts {
+		if strings.HasPrefix(m.Source, "/run") || strings.HasPrefix(m.Source, "/var") || m.Source == "/etc/ssl" ||
+			m.Source == home || strings.HasPrefix(m.Source, "/etc/ssl/private") {
+			t.Errorf("mounted: %+v", m)
+		}
+	}
+	want := []string{"--unshare-all", "--share-net", "--die-with-parent", "--seccomp", "--cap-drop"}
+	for _, w := range want {
+		if !contains(a.Bwrap, w) {
+			t.Errorf("bwrap arguments lack %s: %v", w, a.Bwrap)
+		}
+	}
+}
+
+// TestSeccompFilter runs the filter that --audit shows, for x86_64 and
+// aarch64, on every ABI the kernel lets a process use.
+func TestSeccompFilter(t *testing.T) {
+	home, dir := project(t)
+	env := baseEnv(home, claudeDir(t))
+	const (
+		x8664, i386, aarch64, arm = 0xc000003e, 0x40000003, 0xc00000b7, 0x40000028
+		allow, eperm              = 0x7fff0000, 0x00050001
+		tiocsti, tioclinux        = 0x5412, 0x541c
+		tiocgwinsz                = 0x5413
+	)
+	type call struct {
+		arch, nr uint32
+		arg1     uint64
+		want     uint32
+	}
+	tests := map[string][]call{
+		"x86_64": {
+			{x8664, 16, tiocsti, eperm}, {x8664, 16, tioclinux, eperm}, {x8664, 16, 1<<32 | tiocsti, eperm},
+			{x8664, 16, tiocgwinsz, allow}, {x8664, 0, tiocsti, allow}, // read(fd, buf, 0x5412)
+			{x8664, 0x40000000 | 514, tiocsti, eperm}, {x8664, 0x40000000 | 16, tiocsti, eperm}, // x32
+			{i386, 54, tiocsti, eperm}, {i386, 54, tioclinux, eperm}, {i386, 54, tiocgwinsz, allow},
+			{i386, 16, tiocsti, allow}, // lchown on i386
+		},
+		"aarch64": {
+			{aarch64, 29, tiocsti, eperm}, {aarch64, 29, tioclinux, eperm}, {aarch64, 29, tiocgwinsz, allow},
+			{aarch64, 16, tiocsti, allow}, {arm, 54, tiocsti, eperm}, {arm, 54, tiocgwinsz, allow},
+		},
+	}
+	for arch, calls := range tests {
+		t.Run(arch, func(t *testing.T) {
+			a := runAudit(t, env, dir, arch, "--", "true")
+			prog, err := hex.DecodeString(a.Seccomp.BPF)
+			if err != nil || len(prog)%8 != 0 {
+				t.Fatalf("bpf %q: %v", a.Seccomp.BPF, err)
+			}
+			for _, c := range calls {
+				if got := runBPF(t, prog, c.arch, c.nr, c.arg1); got != c.want {
+					t.Errorf("arch %#x nr %d arg %#x: %#x, want %#x", c.arch, c.nr, c.arg1, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+// runBPF interprets a classic BPF seccomp program (the instructions the
+// filter uses: ld abs word, jeq k, ret k) on struct seccomp_data.
+func runBPF(t *testing.T, prog []byte, arch, nr uint32, arg1 uint64) uint32 {
+	data := make([]byte, 64)
+	binary.LittleEndian.PutUint32(data[0:], nr)
+	binary.LittleEndian.PutUint32(data[4:], arch)
+	binary.LittleEndian.PutUint64(data[24:], arg1)
+	var acc uint32
+	for pc := 0; pc*8 < len(prog); pc++ {
+		in := prog[pc*8:]
+		code, jt, jf, k := binary.LittleEndian.Uint16(in), in[2], in[3], binary.LittleEndian.Uint32(in[4:])
+		switch code {
+		case 0x20: // BPF_LD|BPF_W|BPF_ABS
+			acc = binary.LittleEndian.Uint32(data[k:])
+		case 0x15: // BPF_JMP|BPF_JEQ|BPF_K
+			if acc == k {
+				pc += int(jt)
+			} else {
+				pc += int(jf)
+			}
+		case 0x06: // BPF_RET|BPF_K
+			return k
+		default:
+			t.Fatalf("unexpected instruction %#x at %d", code, pc)
+		}
+	}
+	t.Fatal("the program runs off its end")
+	return 0
+}
+
+// TestShellcheck: the script as it is, and as writeShellApplication checks
+// it (bash, with its own header).
+func TestShellcheck(t *testing.T) {
+	sc := oracle.Require(t, "shellcheck")
+	bench, _ := filepath.Abs("../../scripts/bench-claudebox")
+	for _, args := range [][]string{{script, bench}, {"--shell=bash", script}} {
+		if out, err := exec.Command(sc, args...).CombinedOutput(); err != nil {
+			t.Errorf("shellcheck %v: %v\n%s", args, err, out)
+		}
+	}
+	body, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := filepath.Join(t.TempDir(), "claudebox")
+	header := "#!/nix/store/x-bash/bin/bash\nset -o errexit\nset -o nounset\nset -o pipefail\n\nexport PATH=\"/nix/store/x/bin:$PATH\"\n\n"
+	writeFile(t, wrapped, header+string(body))
+	if out, err := exec.Command(sc, wrapped).CombinedOutput(); err != nil {
+		t.Errorf("shellcheck of the writeShellApplication form: %v\n%s", err, out)
+	}
+}
