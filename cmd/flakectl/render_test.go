@@ -14,15 +14,7 @@ import (
 // the reference the command's output is compared with.
 func renderFreshBase(t *testing.T, config string) []render.File {
 	t.Helper()
-	data, err := os.ReadFile(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := render.LoadPlatform(config, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := render.Base(plan)
+	files, err := render.Base(loadPlan(t, config))
 	if err != nil {
 		t.Fatal(err)
 	}
