@@ -59,7 +59,10 @@ func newNixHashPathCmd(s *streams) *cobra.Command {
 		Short: "Print the hash of the NAR serialisation of each path, as `nix hash path` does",
 		Long: `Print the cryptographic hash of the NAR serialisation of each path, one line
 each, exactly as 'nix hash path' prints it (SRI by default). A symlink given
-as PATH is hashed as the symlink, unless PATH ends in a slash.`,
+as PATH is hashed as the symlink, unless PATH ends in a slash. Of
+--base16, --base32, --base64 and --sri the last one given wins, as in Nix.
+
+` + exitCodeHelp,
 		Example: `  # The narHash Nix records for a source tree
   flakectl nix hash path ./src
 

@@ -103,9 +103,11 @@ func TestNixPrefetchErrors(t *testing.T) {
 		{[]string{"file://" + filepath.Join(dir, "missing.tar.gz")}, "no such file or directory"},
 		{[]string{"file://" + two}, "contains 2 top-level entries, want exactly one"},
 		{[]string{"--max-size", "10", "file://" + big}, "archive too large"},
-		{[]string{"file://" + big + "#frag"}, "unexpected fragment 'frag'"},
-		{[]string{"path:" + dir + "?narHash=x"}, "not supported yet"},
-		{[]string{"nixpkgs"}, "is not supported"},
+		{[]string{"file://" + big + "#frag"}, "unexpected fragment"},
+		{[]string{"path:" + dir + "?lastModified=1"}, "not supported yet"},
+		{[]string{"file://" + big + "?narHash=sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D"}, "NAR hash mismatch in input"},
+		{[]string{"nixpkgs"}, "indirect references are not supported"},
+		{[]string{"git+file:///x"}, "git references are not supported"},
 	} {
 		code, stdout, stderr := narRunFlakectl(t, append([]string{"nix", "prefetch"}, c.args...)...)
 		if code != exitBadInput || stdout != "" || !strings.Contains(stderr, c.msg) || strings.Count(stderr, "\n") != 1 {
