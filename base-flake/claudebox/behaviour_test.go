@@ -416,3 +416,73 @@ func TestShellcheck(t *testing.T) {
 		t.Errorf("shellcheck of the writeShellApplication form: %v\n%s", err, out)
 	}
 }
+
+// TestWriteShellApplicationPath runs the script the way the Nix package
+// does: writeShellApplication's header puts each runtime input's bin
+// directory before the caller's PATH. Inside, PATH is those directories and
+// nothing of the caller's (here the tools are symlinks, as in a Nix profile;
+// in the package they are in /nix/store, mounted read-only).
+func TestWriteShellApplicationPath(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	home, dir := project(t)
+	store := t.TempDir()
+	var bins []string
+	// Every tool claudebox looks for that this machine has, as the
+	// package has them all.
+	for _, tool := range []string{"bwrap", "env", "bash", "git", "curl", "jq", "rg", "fd", "nix", ",", "nix-locate", "node", "claude"} {
+		real, err := exec.LookPath(tool)
+		if err != nil {
+			continue
+		}
+		bin := filepath.Join(store, "pkg-"+tool, "bin")
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(real, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+		bins = append(bins, bin)
+	}
+	body, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := filepath.Join(store, "claudebox")
+	header := "#!/bin/bash\nset -o errexit\nset -o nounset\nset -o pipefail\n\nexport PATH=\"" + strings.Join(bins, ":") + ":$PATH\"\n\n"
+	if err := os.WriteFile(wrapped, append([]byte(header), body...), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(wrapped, "--", "bash", "-c", `echo "$PATH"; type -P git; git --version >/dev/null && echo git runs`)
+	cmd.Env = []string{"HOME=" + home, "PATH=" + filepath.Dir(goBinary()) + ":/usr/bin:/bin"}
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := strings.Join(bins, ":") + "\n" + filepath.Join(store, "pkg-git", "bin", "git") + "\ngit runs\n"
+	if string(out) != want {
+		t.Errorf("inside:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+// TestProcEnvironNeedsEnvI is the reason for `env -i`: bwrap --clearenv
+// leaves the caller's environment in /proc/1/environ of the sandbox, while
+// claudebox leaves nothing there but the allowlist.
+func TestProcEnvironNeedsEnvI(t *testing.T) {
+	bwrap := oracle.Require(t, "bwrap")
+	home, dir := project(t)
+	secretEnv := append(baseEnv(home, claudeDir(t)), "GITHUB_TOKEN="+marker)
+	clear := exec.Command(bwrap, "--ro-bind", "/", "/", "--proc", "/proc", "--unshare-pid", "--clearenv", "cat", "/proc/1/environ")
+	clear.Env = secretEnv
+	out, err := clear.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), marker) {
+		t.Fatal("bwrap --clearenv no longer leaves the environment in /proc/1/environ: the control of this test is gone")
+	}
+	got := mustRun(t, secretEnv, dir, "--", "cat", "/proc/1/environ")
+	if strings.Contains(got, marker) || !strings.Contains(got, "CLAUDEBOX=1") {
+		t.Errorf("/proc/1/environ in claudebox: %q", got)
+	}
+}
