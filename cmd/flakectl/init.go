@@ -158,16 +158,14 @@ func initRun(s *streams, opts *initOptions) error {
 // git work tree: Nix copies only tracked files of a git repository, so an
 // untracked flake.nix would be invisible to `nix develop`.
 func gitIntentToAdd(s *streams, dir string, files []render.File) error {
-	git, err := exec.LookPath("git")
-	if err != nil {
-		if inGitRepo(dir) {
-			fmt.Fprintln(s.ErrOut, "flakectl: git is not installed: run 'git add --intent-to-add flake.nix' yourself, or Nix will not see it")
-		}
+	// Looking for .git ourselves saves starting git outside a repository.
+	if !inGitRepo(dir) {
 		return nil
 	}
-	top := exec.Command(git, "-C", dir, "rev-parse", "--is-inside-work-tree")
-	if out, err := top.Output(); err != nil || strings.TrimSpace(string(out)) != "true" {
-		return nil // not a git repository
+	git, err := exec.LookPath("git")
+	if err != nil {
+		fmt.Fprintln(s.ErrOut, "flakectl: git is not installed: run 'git add --intent-to-add flake.nix' yourself, or Nix will not see it")
+		return nil
 	}
 	args := []string{"-C", dir, "add", "--intent-to-add", "--"}
 	for _, f := range files {
@@ -179,7 +177,8 @@ func gitIntentToAdd(s *streams, dir string, files []render.File) error {
 	return nil
 }
 
-// inGitRepo looks for a .git above dir, for when git itself is missing.
+// inGitRepo reports whether dir is in a git work tree: a .git directory (or,
+// in a worktree or submodule, a .git file) in dir or above.
 func inGitRepo(dir string) bool {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
