@@ -37,6 +37,51 @@ type lexer struct {
 	pathRunFrom, pathRunTo     int
 	schemeRunFrom, schemeRunTo int
 	noCommentEndFrom           int
+
+	names map[string]string // identifiers seen, so each is allocated once
+}
+
+// intern returns b as a string, allocating each distinct name once.
+func (l *lexer) intern(b []byte) string {
+	if s, ok := l.names[string(b)]; ok {
+		return s
+	}
+	if l.names == nil {
+		l.names = make(map[string]string, 64)
+	}
+	s := string(b)
+	l.names[s] = s
+	return s
+}
+
+// keyword returns the keyword token for word, or 0.
+func keyword(word []byte) token {
+	if len(word) < 2 || len(word) > 7 {
+		return 0
+	}
+	switch string(word) {
+	case "if":
+		return tIf
+	case "then":
+		return tThen
+	case "else":
+		return tElse
+	case "assert":
+		return tAssert
+	case "with":
+		return tWith
+	case "let":
+		return tLet
+	case "in":
+		return tIn
+	case "rec":
+		return tRec
+	case "inherit":
+		return tInherit
+	case "or":
+		return tOrKw
+	}
+	return 0
 }
 
 func newLexer(src []byte, errh func(Pos, string)) *lexer {
@@ -455,10 +500,11 @@ func (l *lexer) lexDefaultToken(i int, c byte) tok {
 	t := l.emit(best.kind, i, i+best.n)
 	switch best.kind {
 	case tID:
-		t.val = string(src[i : i+best.n])
-		if k, ok := keywords[t.val]; ok {
+		word := src[i : i+best.n]
+		if k := keyword(word); k != 0 {
 			t.kind = k
 		}
+		t.val = l.intern(word)
 	case tInt:
 		t.val = string(src[i : i+best.n])
 		if _, err := strconv.ParseInt(t.val, 10, 64); err != nil {

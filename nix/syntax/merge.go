@@ -11,7 +11,7 @@ import (
 // with later paths into them. Nix reports duplicate attributes while it
 // builds this, and prints it; both use this one implementation.
 type mergedSet struct {
-	attrs       map[string]*mergedDef
+	attrs       attrTable
 	dynamic     []*dynamicDef
 	inheritFrom []Expr // the e of each inherit (e) …, in order of appearance
 }
@@ -42,7 +42,49 @@ type dynamicDef struct {
 	pos   Pos
 }
 
-func newMergedSet() *mergedSet { return &mergedSet{attrs: map[string]*mergedDef{}} }
+func newMergedSet() *mergedSet { return &mergedSet{} }
+
+// attrTable maps names to definitions. Most sets are small, so it is a
+// slice searched linearly until it grows past smallTable entries.
+type attrTable struct {
+	names []string
+	defs  []*mergedDef
+	index map[string]int
+}
+
+const smallTable = 16
+
+func (t *attrTable) get(name string) (*mergedDef, bool) {
+	if t.index != nil {
+		i, ok := t.index[name]
+		if !ok {
+			return nil, false
+		}
+		return t.defs[i], true
+	}
+	for i, n := range t.names {
+		if n == name {
+			return t.defs[i], true
+		}
+	}
+	return nil, false
+}
+
+// set adds a name that is not in the table yet.
+func (t *attrTable) set(name string, d *mergedDef) {
+	t.names = append(t.names, name)
+	t.defs = append(t.defs, d)
+	if t.index != nil {
+		t.index[name] = len(t.names) - 1
+	} else if len(t.names) > smallTable {
+		t.index = make(map[string]int, 2*len(t.names))
+		for i, n := range t.names {
+			t.index[n] = i
+		}
+	}
+}
+
+func (t *attrTable) len() int { return len(t.names) }
 
 // dupError is Nix's "attribute 'x' already defined at …" error.
 type dupError struct {
@@ -103,14 +145,14 @@ func (m *mergedSet) add(b Binding) *dupError {
 			if !ok {
 				continue // reported by the parser
 			}
-			if j, ok := m.attrs[name]; ok {
+			if j, ok := m.attrs.get(name); ok {
 				return &dupError{pos: pos, prev: j.pos, name: printIdentifier(name)}
 			}
 			d := &mergedDef{pos: pos, kind: defInherited}
 			if b.From != nil {
 				d.kind, d.from = defInheritedFrom, b.From
 			}
-			m.attrs[name] = d
+			m.attrs.set(name, d)
 		}
 	}
 	return nil
@@ -128,10 +170,10 @@ func (m *mergedSet) addPath(path []AttrName, value Expr, pos Pos) *dupError {
 			m = nested
 			continue
 		}
-		j, ok := m.attrs[name]
+		j, ok := m.attrs.get(name)
 		if !ok {
 			nested := newMergedSet()
-			m.attrs[name] = &mergedDef{pos: pos, set: nested}
+			m.attrs.set(name, &mergedDef{pos: pos, set: nested})
 			m = nested
 			continue
 		}
@@ -151,13 +193,13 @@ func (m *mergedSet) addPath(path []AttrName, value Expr, pos Pos) *dupError {
 		m.dynamic = append(m.dynamic, d)
 		return nil
 	}
-	j, ok := m.attrs[name]
+	j, ok := m.attrs.get(name)
 	if !ok {
 		d := &mergedDef{pos: pos, value: value}
 		if lit != nil {
 			d.set, d.rec, d.literal = setOf(lit), lit.Rec, lit
 		}
-		m.attrs[name] = d
+		m.attrs.set(name, d)
 		return nil
 	}
 	if lit == nil || j.kind != defPlain || j.set == nil {
@@ -166,11 +208,11 @@ func (m *mergedSet) addPath(path []AttrName, value Expr, pos Pos) *dupError {
 	// Both are attribute sets: merge the new one into the existing one.
 	ae := setOf(lit)
 	for _, n := range sortedNames(ae) {
-		ad := ae.attrs[n]
-		if j2, ok := j.set.attrs[n]; ok {
+		ad, _ := ae.attrs.get(n)
+		if j2, ok := j.set.attrs.get(n); ok {
 			return &dupError{pos: j2.pos, prev: ad.pos, name: printIdentifier(n)}
 		}
-		j.set.attrs[n] = ad
+		j.set.attrs.set(n, ad)
 	}
 	j.set.dynamic = append(j.set.dynamic, ae.dynamic...)
 	j.set.inheritFrom = append(j.set.inheritFrom, ae.inheritFrom...)
@@ -178,10 +220,7 @@ func (m *mergedSet) addPath(path []AttrName, value Expr, pos Pos) *dupError {
 }
 
 func sortedNames(m *mergedSet) []string {
-	names := make([]string, 0, len(m.attrs))
-	for n := range m.attrs {
-		names = append(names, n)
-	}
+	names := append([]string(nil), m.attrs.names...)
 	sort.Strings(names)
 	return names
 }

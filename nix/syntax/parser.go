@@ -1,6 +1,9 @@
 package syntax
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Limits that keep any input from exhausting the stack or running long.
 const (
@@ -526,8 +529,7 @@ func (p *parser) parseSimple() Expr {
 		return p.ident()
 	case tInt:
 		p.next()
-		var v int64
-		fmt.Sscan(t.val, &v) // overflow was reported by the lexer
+		v, _ := strconv.ParseInt(t.val, 10, 64) // overflow was reported by the lexer
 		return &Int{ValuePos: t.pos, Lit: t.val, Value: v}
 	case tFloat:
 		p.next()

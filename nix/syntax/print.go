@@ -339,7 +339,8 @@ func (pr *printer) bindings(m *mergedSet) {
 	var inherits []string
 	fromGroups := make(map[Expr][]string)
 	for _, n := range names {
-		switch d := m.attrs[n]; d.kind {
+		d, _ := m.attrs.get(n)
+		switch d.kind {
 		case defInherited:
 			inherits = append(inherits, n)
 		case defInheritedFrom:
@@ -368,7 +369,7 @@ func (pr *printer) bindings(m *mergedSet) {
 		pr.str("; ")
 	}
 	for _, n := range names {
-		d := m.attrs[n]
+		d, _ := m.attrs.get(n)
 		if d.kind != defPlain {
 			continue
 		}
