@@ -337,14 +337,15 @@ func TestRelockMatchesNix(t *testing.T) {
 		{Input: []string{"a", "nixpkgs"}, Target: []string{"nixpkgs"}},
 		{Input: []string{"b", "nixpkgs"}, Target: []string{"nixpkgs"}},
 	}
-	scenarios := []struct {
+	type scenario struct {
 		name   string
 		input  []string
 		change func(w *world) (locked flakeref.Attrs, own *LockFile)
 		// newFollows are overrides the root flake.nix gains in the change:
 		// only a caller who passes them (FollowsKnown) can get them right.
 		newFollows []Follows
-	}{
+	}
+	scenarios := []scenario{
 		{
 			// b's flake.nix changes: nixpkgs moves, a new flake input with
 			// its own nixpkgs appears, the raw input goes.
@@ -402,26 +403,48 @@ func TestRelockMatchesNix(t *testing.T) {
 			},
 		},
 	}
-	for _, sc := range scenarios {
+	// One tree for all scenarios, run in this order: each changes only
+	// what later ones no longer fetch (Nix re-reads a copied input only
+	// when its lock has follows the root does not override, and then by
+	// its locked git revision), and the one that edits the root flake.nix
+	// runs last. Building a tree per scenario would triple the Nix calls.
+	order := []string{
+		"git flake new commit",
+		"flake = false path input",
+		"input of an input",
+		"git flake with new transitive inputs",
+		"root flake adds a follows for the updated input",
+	}
+	if len(order) != len(scenarios) {
+		t.Fatalf("order lists %d scenarios, there are %d", len(order), len(scenarios))
+	}
+	w := newWorld(t)
+	for _, name := range []string{"root", "a", "b", "d", "sub"} {
+		data, err := os.ReadFile(filepath.Join(w.path(name), "flake.lock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRoundTrip(t, name+"/flake.lock", data)
+	}
+	old := readLock(t, filepath.Join(w.path("root"), "flake.lock"))
+	checkFixtureShape(t, old)
+	for _, name := range order {
+		i := slices.IndexFunc(scenarios, func(sc scenario) bool { return sc.name == name })
+		if i < 0 {
+			t.Fatalf("no scenario %q", name)
+		}
+		sc := scenarios[i]
 		t.Run(sc.name, func(t *testing.T) {
-			t.Parallel()
-			w := newWorld(t)
-			for _, name := range []string{"root", "a", "b", "d", "sub"} {
-				data, err := os.ReadFile(filepath.Join(w.path(name), "flake.lock"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkRoundTrip(t, name+"/flake.lock", data)
-			}
-			old := readLock(t, filepath.Join(w.path("root"), "flake.lock"))
-			checkFixtureShape(t, old)
+			w.t = t
+			defer func() { w.t = nil }()
 			locked, own := sc.change(w)
-			w.copyRoot("updated")
-			want := w.lock("updated", "--update-input", strings.Join(sc.input, "/"))
+			updated := fmt.Sprintf("updated%d", i)
+			w.copyRoot(updated)
+			want := w.lock(updated, "--update-input", strings.Join(sc.input, "/"))
 			if bytes.Equal(want, mustMarshal(t, old)) {
 				t.Fatalf("the change made no difference to Nix's lock; the scenario proves nothing")
 			}
-			checkRoundTrip(t, "updated/flake.lock", want)
+			checkRoundTrip(t, updated+"/flake.lock", want)
 			for _, known := range []bool{false, true} {
 				if !known && sc.newFollows != nil {
 					continue // the old lock cannot know about them
