@@ -107,5 +107,11 @@ func renderBaseRun(s *streams, opts *renderBaseOptions) error {
 	if len(written) == 0 {
 		fmt.Fprintf(s.ErrOut, "%s is up to date\n", out)
 	}
+	// The flake reads the script when evaluated; say so now rather than let
+	// the first `nix develop` find out.
+	script := filepath.Join(out, filepath.FromSlash(plan.Claudebox.Script))
+	if _, err := os.Stat(script); err != nil {
+		fmt.Fprintf(s.ErrOut, "flakectl: warning: %s does not exist; the flake will not evaluate without it\n", script)
+	}
 	return nil
 }

@@ -50,6 +50,15 @@ func TestRenderBase(t *testing.T) {
 	want := renderFreshBase(t, config)
 	flake, template := filepath.Join(dir, "flake.nix"), filepath.Join(dir, "template", "flake.nix")
 
+	t.Run("warns when the claudebox script is missing", func(t *testing.T) {
+		out := t.TempDir()
+		code, _, stderr := runFlakectl(t, "", "render", "base", "--config", config, "--out", out)
+		script := filepath.Join(out, "claudebox", "claudebox.sh")
+		if code != 0 || !strings.HasSuffix(stderr, "\nflakectl: warning: "+script+" does not exist; the flake will not evaluate without it\n") {
+			t.Fatalf("got %d %q", code, stderr)
+		}
+	})
+	writeTestFile(t, filepath.Join(dir, "claudebox", "claudebox.sh"), standInClaudebox)
 	t.Run("writes both files next to the config", func(t *testing.T) {
 		code, stdout, stderr := runFlakectl(t, "", "render", "base", "--config", config)
 		if code != 0 || stdout != "" || stderr != "wrote "+flake+"\nwrote "+template+"\n" {
@@ -152,7 +161,7 @@ func TestRenderBaseErrors(t *testing.T) {
 			}
 		})
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 { // platform.yaml, bad.yaml, file
 		t.Errorf("failed renders left files behind: %v", entries)
 	}
 }
