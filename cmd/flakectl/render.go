@@ -14,7 +14,16 @@ func newRenderCmd(s *streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render",
 		Short: "Render the devbox base flake from platform.yaml",
-		Args:  cobra.NoArgs,
+		Long: `Render Nix files from the platform's config. 'render base' writes the base
+flake and its project template; product repos get theirs from 'flakectl init'.
+
+Exit codes:
+  0  rendered, or up to date
+  1  --check found stale files, or a write failed
+  2  usage error, or a bad or unreadable config`,
+		Example: `  flakectl render base
+  flakectl render base --check`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
 		},

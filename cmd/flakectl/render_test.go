@@ -167,10 +167,12 @@ func TestRenderBaseErrors(t *testing.T) {
 }
 
 func TestRenderHelp(t *testing.T) {
-	code, stdout, _ := runFlakectl(t, "", "render", "base", "--help")
-	for _, want := range []string{"Exit codes:", "  1  --check found", "flakectl render base --check"} {
-		if code != 0 || !strings.Contains(stdout, want) {
-			t.Errorf("render base --help (exit %d) lacks %q", code, want)
+	for _, args := range [][]string{{"render", "base", "--help"}, {"render", "--help"}, {"render"}} {
+		code, stdout, _ := runFlakectl(t, "", args...)
+		for _, want := range []string{"Exit codes:", "  1  --check found", "flakectl render base --check"} {
+			if code != 0 || !strings.Contains(stdout, want) {
+				t.Errorf("flakectl %s (exit %d) lacks %q", strings.Join(args, " "), code, want)
+			}
 		}
 	}
 }
