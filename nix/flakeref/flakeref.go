@@ -392,6 +392,14 @@ var required = map[string][]string{
 	TypeGit: {"url"}, TypeMercurial: {"url"}, TypePath: {"path"}, TypeTarball: {"url"}, TypeIndirect: {"id"},
 }
 
+// KnownType reports whether FromAttrs understands references of type t.
+// Nix 2.8 knows no others but mercurial's; lock files written by other Nix
+// versions may hold some.
+func KnownType(t string) bool {
+	_, ok := allowed[t]
+	return ok
+}
+
 // FromAttrs reads a flake reference in attribute form, e.g. an `original` or
 // `locked` object of flake.lock as decoded by encoding/json. Numbers may be
 // float64, json.Number or any Go integer; they are stored as int64.

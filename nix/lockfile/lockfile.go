@@ -231,6 +231,22 @@ func (r *reader) node(key string, isRoot bool, depth int) (*Node, error) {
 		if err := checkImmutable(fmt.Sprintf("node %q", key), n.Locked); err != nil {
 			return nil, err
 		}
+		// Like Nix, check the references of the types it knows: their
+		// attribute names and kinds, revs and hashes.
+		for _, ref := range []struct {
+			field string
+			attrs flakeref.Attrs
+		}{{"locked", n.Locked}, {"original", n.Original}} {
+			if t, _ := ref.attrs.Get("type"); flakeref.KnownType(t.(string)) {
+				if _, err := flakeref.FromOrdered(ref.attrs); err != nil {
+					var fe *flakeref.Error
+					if errors.As(err, &fe) {
+						err = errors.New(fe.Msg)
+					}
+					return nil, &Error{Msg: fmt.Sprintf("node %q %s: %v", key, ref.field, err)}
+				}
+			}
+		}
 	}
 	if len(rn.Inputs) > 0 {
 		n.Inputs = make(map[string]Input, len(rn.Inputs))

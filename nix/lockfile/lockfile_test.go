@@ -120,6 +120,9 @@ var readErrors = []struct{ name, in, want string }{
 	{"follows nowhere", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": ["b"]}}}}`, `input "a" follows "b": input "b" does not exist`},
 	{"follows cycle", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": ["b"], "b": ["a"]}}}}`, `a cycle of follows`},
 	{"mutable", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": "/x"}, "original": {"type": "path", "path": "/x"}}}}`, `node "a" is locked to nothing (its locked attributes have neither narHash nor rev)`},
+	{"bad attribute", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "github", "owner": "o", "repo": "r", "narHash": "sha256-AAAA", "color": "red"}, "original": {"type": "github", "owner": "o", "repo": "r"}}}}`, `node "a" locked: unsupported attribute "color" for type github`},
+	{"bad rev", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "github", "owner": "o", "repo": "r", "rev": "abc"}, "original": {"type": "github", "owner": "o", "repo": "r"}}}}`, `node "a" locked: rev "abc" is not a commit hash`},
+	{"bad original", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": "/x", "narHash": "sha256-AAAA"}, "original": {"type": "path"}}}}`, `node "a" original: missing "path" attribute`},
 	{"bad utf8", "{\"version\": 7, \"root\": \"r\xff\", \"nodes\": {}}", "not valid UTF-8"},
 }
 
@@ -129,6 +132,18 @@ func TestReadErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: Read error = %v, want one line containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// A type Nix 2.8 does not know (a newer Nix's "file") is kept as it is.
+func TestReadUnknownType(t *testing.T) {
+	in := `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "file", "url": "https://x/y", "narHash": "sha256-AAAA", "extra": 1}, "original": {"type": "file", "url": "https://x/y"}}}}`
+	l, err := Read([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := l.Root.Inputs["a"].Node.Locked.Get("extra"); v != int64(1) {
+		t.Errorf("extra = %#v, want 1", v)
 	}
 }
 
