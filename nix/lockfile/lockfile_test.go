@@ -240,6 +240,7 @@ func TestRelockErrors(t *testing.T) {
 		{"empty element", Update{Input: []string{"a", ""}, Locked: locked}, "has an empty element"},
 		{"no type", Update{Input: []string{"a"}, Locked: flakeref.Attrs{}.Set("path", "/x")}, `the new locked attributes have no "type"`},
 		{"mutable", Update{Input: []string{"c"}, Locked: flakeref.Attrs{}.Set("type", "path").Set("path", "/x")}, `input "c" is locked to nothing`},
+		{"bad locked", Update{Input: []string{"c"}, Locked: locked.Set("owner", "o")}, `the new locked attributes: invalid flake reference`},
 		{"follows", Update{Input: []string{"a", "nixpkgs"}, Locked: locked}, `input "a/nixpkgs" follows "nixpkgs"; update that input instead`},
 		{"missing", Update{Input: []string{"zz", "nixpkgs"}, Locked: locked}, `input "zz" is not in the lock file`},
 		{"new without original", Update{Input: []string{"zz"}, Locked: locked}, `input "zz" is new to the lock file; give its original reference`},

@@ -141,6 +141,11 @@ func checkAttrs(field string, a flakeref.Attrs) error {
 			return fmt.Errorf("the new %s attribute %q: %v", field, at.Name, err)
 		}
 	}
+	if flakeref.KnownType(t.(string)) {
+		if _, err := flakeref.FromOrdered(a); err != nil {
+			return fmt.Errorf("the new %s attributes: %w", field, err)
+		}
+	}
 	return nil
 }
 
