@@ -143,11 +143,8 @@ func (p ProjectPlan) PackageExprs() []string {
 
 // Validate reports the first problem that would make the project flake wrong.
 func (p ProjectPlan) Validate() error {
-	if p.DevboxURL == "" {
-		return fmt.Errorf("the devbox URL is empty")
-	}
-	if err := CheckString(p.DevboxURL); err != nil {
-		return fmt.Errorf("devbox URL %v", err)
+	if err := checkFlakeRef("devbox URL", p.DevboxURL); err != nil {
+		return err
 	}
 	if len(p.Shells) == 0 || p.Shells[0] != "default" {
 		return fmt.Errorf("the first shell must be default")

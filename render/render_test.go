@@ -150,3 +150,28 @@ func TestCheckedInBaseFlake(t *testing.T) {
 		t.Errorf("base-flake/ is stale; run: go run ./cmd/flakectl render base\n%s", diff)
 	}
 }
+
+func TestProjectValidate(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(*ProjectPlan)
+		msg  string
+	}{
+		{"no shells", func(p *ProjectPlan) { p.Shells = nil }, "the first shell must be default"},
+		{"default not first", func(p *ProjectPlan) { p.Shells = []string{"dev", "default"} }, "the first shell must be default"},
+		{"bad shell", func(p *ProjectPlan) { p.Shells = append(p.Shells, "a b") }, `shell name "a b" is not a name`},
+		{"bad package", func(p *ProjectPlan) { p.Packages = [][]string{{"a", ""}} }, `package "a." is not a Nix attribute path`},
+		{"empty package", func(p *ProjectPlan) { p.Packages = [][]string{{}} }, `package "" is not a Nix attribute path`},
+		{"empty URL", func(p *ProjectPlan) { p.DevboxURL = "" }, "devbox URL: invalid flake reference"},
+		{"bad URL", func(p *ProjectPlan) { p.DevboxURL = "github:x" }, `devbox URL: invalid flake reference "github:x"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := DefaultProject()
+			c.edit(&p)
+			_, err := Project(p)
+			if err == nil || !strings.HasPrefix(err.Error(), c.msg) {
+				t.Errorf("error %v, want %q", err, c.msg)
+			}
+		})
+	}
+}
