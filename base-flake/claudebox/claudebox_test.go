@@ -162,6 +162,7 @@ func writeFile(t *testing.T, path, content string) {
 // report mirrors the stand-in's Report.
 type report struct {
 	UID, GID int
+	CapEff   string
 	Cwd      string
 	Env      map[string]string
 	Procs    map[string]string
@@ -211,6 +212,7 @@ func secrets(uid int) []secret {
 		{name: "history", files: []string{".bash_history", ".zsh_history", ".local/share/fish/fish_history",
 			".python_history", ".node_repl_history", ".psql_history", ".mysql_history", ".lesshst"},
 			vars: map[string]string{"HISTFILE": "HOME/.bash_history"}},
+		{name: "tls-private-keys", files: []string{"/etc/ssl/private/ssl-cert-snakeoil.key"}},
 		{name: "nix-access-tokens", files: []string{".config/nix/nix.conf", "/etc/nix/tokens.conf"},
 			vars: map[string]string{"NIX_CONFIG": "access-tokens = github.com=" + marker + "-nix-env"}},
 	}
@@ -353,6 +355,27 @@ func runHarness(t *testing.T, cfg harnessConfig) harnessResult {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// tmpfs mounts over the machine's directories; a secret whose
+	// directory is not under one of them is not created (it would land on
+	// the real disk), and is then trivially absent.
+	roots := []string{"/run", "/var/lib"}
+	for _, dir := range []string{"/etc/ssl/private", "/etc/nix"} {
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			roots = append(roots, dir)
+		}
+	}
+	if cfg.NixSocket {
+		roots = append(roots, filepath.Dir(nixDaemonSocket))
+	}
+	var outside []string
+	for _, p := range cfg.Outside {
+		if under(resolveExisting(p), roots) {
+			outside = append(outside, p)
+		} else {
+			t.Logf("not creating %s: no tmpfs over its directory on this machine", p)
+		}
+	}
+	cfg.Outside = outside
 	raw, err := json.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -361,12 +384,12 @@ func runHarness(t *testing.T, cfg harnessConfig) harnessResult {
 	writeFile(t, nixConf, fakeNixConf)
 	os.Chmod(filepath.Dir(nixConf), 0o755)
 	os.Chmod(nixConf, 0o644)
-	args := []string{"--dev-bind", "/", "/", "--tmpfs", "/run", "--tmpfs", "/var/lib"}
-	if cfg.NixSocket {
-		args = append(args, "--tmpfs", filepath.Dir(nixDaemonSocket))
+	args := []string{"--dev-bind", "/", "/"}
+	for _, root := range roots {
+		args = append(args, "--tmpfs", root)
 	}
-	if st, err := os.Stat("/etc/nix"); err == nil && st.IsDir() {
-		args = append(args, "--tmpfs", "/etc/nix", "--ro-bind", nixConf, "/etc/nix/nix.conf")
+	if contains(roots, "/etc/nix") {
+		args = append(args, "--ro-bind", nixConf, "/etc/nix/nix.conf")
 	}
 	args = append(args, "--", self, "-test.run=^$")
 	cmd := exec.Command(bwrap, args...)
@@ -566,9 +589,11 @@ func testSecretsInvisible(t *testing.T, uid int) {
 			t.Errorf("home misses the project or the config: %v", rep.Home)
 		}
 	})
-	t.Run("uid-and-cwd", func(t *testing.T) {
-		if rep.UID != uid || rep.Cwd != project {
-			t.Errorf("uid %d cwd %s, want %d %s", rep.UID, rep.Cwd, uid, project)
+	t.Run("uid-cwd-capabilities", func(t *testing.T) {
+		// The user's own uid (files in the project stay theirs), and no
+		// capability even when that uid is root.
+		if rep.UID != uid || rep.Cwd != project || rep.CapEff != "0000000000000000" {
+			t.Errorf("uid %d cwd %s CapEff %s, want %d %s and none", rep.UID, rep.Cwd, rep.CapEff, uid, project)
 		}
 	})
 	t.Run("nix-conf-filtered", func(t *testing.T) {
@@ -591,6 +616,27 @@ func testSecretsInvisible(t *testing.T, uid int) {
 			t.Errorf("nix show-config in the sandbox (exit %d):\n%s%s", show.Code, grep(show.Stdout, "access-tokens|max-jobs"), show.Stderr)
 		}
 	})
+}
+
+// resolveExisting resolves the symbolic links of p's longest existing
+// ancestor (/var/run/x is /run/x on Debian).
+func resolveExisting(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	if parent := filepath.Dir(p); parent != p {
+		return filepath.Join(resolveExisting(parent), filepath.Base(p))
+	}
+	return p
+}
+
+func under(p string, roots []string) bool {
+	for _, r := range roots {
+		if strings.HasPrefix(p, r+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func remove(list []string, s string) []string {

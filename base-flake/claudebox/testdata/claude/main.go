@@ -56,6 +56,7 @@ func main() {
 // Report is what `claude report` prints.
 type Report struct {
 	UID, GID int
+	CapEff   string // effective capabilities, from /proc/self/status
 	Cwd      string
 	Env      map[string]string
 	Procs    map[string]string // pid -> cmdline, as /proc shows them
@@ -68,6 +69,12 @@ func report(marker string, paths []string) Report {
 	r := Report{UID: os.Getuid(), GID: os.Getgid(), Env: map[string]string{},
 		Procs: map[string]string{}, Paths: map[string]string{}}
 	r.Cwd, _ = os.Getwd()
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			r.CapEff = strings.TrimSpace(v)
+		}
+	}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
 		r.Env[k] = v
