@@ -284,9 +284,12 @@ func (d *node) mkdirs(entry string, parts []string) (*node, error) {
 
 // lookupLink finds the earlier file or symlink a hard link entry names.
 func (d *node) lookupLink(hdr *tar.Header) (*node, error) {
+	if hdr.Linkname == "" {
+		return nil, fmt.Errorf("%w: hard link %q has an empty target", ErrUnsafe, hdr.Name)
+	}
 	parts, err := splitName(hdr.Linkname)
 	if err != nil {
-		return nil, fmt.Errorf("hard link %q: %w", hdr.Name, err)
+		return nil, fmt.Errorf("%w (the target of hard link %q)", err, hdr.Name)
 	}
 	for i, p := range parts {
 		child := d.children[p]
