@@ -122,6 +122,19 @@ func (f *nixFlakes) evalExprJSON(t *testing.T, dir, expr, fn string, v any) {
 	}
 }
 
+// storeNames turns "/nix/store/HASH-name …" into the names.
+func storeNames(paths string) []string {
+	var names []string
+	for _, p := range strings.Fields(paths) {
+		base := filepath.Base(p)
+		if i := strings.IndexByte(base, '-'); i >= 0 {
+			base = base[i+1:]
+		}
+		names = append(names, base)
+	}
+	return names
+}
+
 // gitRepo makes an empty git repository, as a product repo starts.
 func (f *nixFlakes) gitRepo(t *testing.T) string {
 	t.Helper()
@@ -283,6 +296,14 @@ func TestNixOffline(t *testing.T) {
 			if s.Name != name || !strings.HasPrefix(s.Drv, "/nix/store/") {
 				t.Errorf("%s shell: DEVBOX_SHELL %q, drvPath %q", name, s.Name, s.Drv)
 			}
+		}
+		// nix develop builds the shell and runs a command in it, as a
+		// developer would: the environment holds the base shell's packages
+		// and the project's.
+		stdout, _ := f.run(t, dir, "develop", ".#ci", "-c", "bash", "-c", `printf '%s\n' "$DEVBOX_SHELL" "$nativeBuildInputs" "$buildInputs"`)
+		lines := strings.Split(stdout, "\n")
+		if len(lines) < 3 || lines[0] != "ci" || !reflect.DeepEqual(storeNames(lines[1]), baseShell) || !reflect.DeepEqual(storeNames(lines[2]), wantProject) {
+			t.Errorf("nix develop .#ci: environment %q, want DEVBOX_SHELL=ci, the base shell's %v and the project's %v", stdout, baseShell, wantProject)
 		}
 		var lock struct {
 			Nodes map[string]struct {

@@ -1,10 +1,12 @@
-# The package set of one system. Every package is a derivation that would
-# build instantly; nothing here is ever built, only evaluated.
+# The package set of one system. Every package is a derivation that builds
+# instantly and offline, so `nix develop` works too: it needs a bash builder,
+# outputs set, and bashInteractive for the shell it starts.
 { system }:
 let
   drv = name: attrs: derivation ({
     inherit name system;
-    builder = "/bin/sh";
+    builder = "/bin/bash";
+    outputs = [ "out" ];
     args = [ "-c" "echo > $out" ];
   } // attrs);
 
@@ -20,6 +22,11 @@ let
   packages = builtins.listToAttrs (map (name: { inherit name; value = drv name { }; }) names);
 in
 packages // {
+  # nix develop runs the shell with its bin/bash.
+  bashInteractive = drv "bash-interactive" {
+    args = [ "-c" "mkdir -p $out/bin && ln -s /bin/bash $out/bin/bash" ];
+  };
+
   python3Packages = {
     requests = drv "python3.12-requests" { };
   };
