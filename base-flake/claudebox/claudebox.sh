@@ -276,6 +276,45 @@ if [ -r /etc/nix/nix.conf ]; then
   mounts+=("ro-bind-data$US/etc/nix/nix.conf without access-tokens$US/etc/nix/nix.conf")
 fi
 
+# Git identity: only user.name and user.email of the host's git config, so
+# Claude can commit. The rest (credential helpers, URLs with tokens in
+# insteadOf, includes) stays out.
+git_name="" git_email="" section=""
+for file in "$home/.gitconfig" "${XDG_CONFIG_HOME:-$home/.config}/git/config"; do
+  [ -r "$file" ] || continue
+  while IFS= read -r line || [ -n "$line" ]; do
+    line=${line#"${line%%[![:space:]]*}"}
+    case "$line" in
+    \[*)
+      section=${line%%]*}
+      section=${section,,}
+      section=${section//[[:space:]]/}
+      continue
+      ;;
+    esac
+    [ "$section" = "[user" ] || continue
+    key=${line%%=*}
+    key=${key//[[:space:]]/}
+    value=${line#*=}
+    value=${value#"${value%%[![:space:]]*}"}
+    value=${value%"${value##*[![:space:]]}"}
+    value=${value#\"}
+    value=${value%\"}
+    case "${key,,}" in
+    name) git_name=$value ;;
+    email) git_email=$value ;;
+    esac
+  done <"$file"
+done
+gitconfig=""
+if [ -n "$git_name$git_email" ]; then
+  gitconfig="[user]"$'\n'
+  [ -z "$git_name" ] || gitconfig+=$'\t'"name = $git_name"$'\n'
+  [ -z "$git_email" ] || gitconfig+=$'\t'"email = $git_email"$'\n'
+  args+=(--file 12 "$home/.gitconfig")
+  mounts+=("file${US}user.name and user.email of the host's git config$US$home/.gitconfig")
+fi
+
 # --- seccomp: no terminal injection ------------------------------------------------
 # A filter, not --new-session (which stops SIGWINCH reaching Claude's TUI):
 # ioctl(fd, TIOCSTI or TIOCLINUX, ...) fails with EPERM, for the native ABI
@@ -358,4 +397,4 @@ if [ "$audit" = 1 ]; then
 fi
 
 exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" \
-  10< <(printf '%b' "$bpf") 11<<<"$nixconf"
+  10< <(printf '%b' "$bpf") 11<<<"$nixconf" 12<<<"$gitconfig"

@@ -458,6 +458,12 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	project := filepath.Join(home, "src", "app")
 	writeFile(t, filepath.Join(project, "README"), "the project\n")
 	writeFile(t, filepath.Join(home, ".claude", "settings.json"), "{}\n")
+	// Git's identity goes in; its credential helper and a token in a URL
+	// rewrite do not.
+	writeFile(t, filepath.Join(home, ".gitconfig"), "[core]\n\teditor = vim\n[user]\n\tname = \"Ada Lovelace\"\n"+
+		"  email=ada@example.com  \n[credential]\n\thelper = store --file ~/.git-credentials\n"+
+		"[url \"https://"+marker+"-url@github.com/\"]\n\tinsteadOf = https://github.com/\n[include]\n\tpath = ~/.gitconfig.secret\n")
+	writeFile(t, filepath.Join(home, ".gitconfig.secret"), "[user]\n\tsigningkey = "+marker+"-signing\n")
 
 	env := baseEnv(home, bin)
 	var probePaths, outside, homeSockets []string
@@ -484,12 +490,12 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	chownTree(t, home, uid)
 	probePaths = append(probePaths, nixDaemonSocket, filepath.Join(project, "README"), bin, "/etc/nix/nix.conf")
 
-	runs := [][]string{append([]string{"report", marker}, probePaths...)}
+	runs := [][]string{append([]string{"report", marker}, probePaths...),
+		{"--", "cat", "/etc/nix/nix.conf"}, {"--", "git", "config", "--global", "--list"}}
 	nix, nixErr := exec.LookPath("nix")
 	if nixErr == nil {
 		runs = append(runs, []string{"--", nix, "--extra-experimental-features", "nix-command", "show-config"})
 	}
-	runs = append(runs, []string{"--", "cat", "/etc/nix/nix.conf"})
 	st, err := os.Stat(filepath.Dir(nixDaemonSocket))
 	nixSocket := err == nil && st.IsDir()
 	res := runHarness(t, harnessConfig{UID: uid, Home: home, Dir: project, Env: env,
@@ -581,7 +587,7 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	})
 	t.Run("home-empty-but-config-and-project", func(t *testing.T) {
 		for _, e := range rep.Home {
-			if e != ".claude" && !strings.HasPrefix(e, ".claude/") && e != "src" && !strings.HasPrefix(e, "src/app") {
+			if e != ".claude" && !strings.HasPrefix(e, ".claude/") && e != "src" && !strings.HasPrefix(e, "src/app") && e != ".gitconfig" {
 				t.Errorf("unexpected entry in the sandbox's home: %s", e)
 			}
 		}
@@ -596,11 +602,16 @@ func testSecretsInvisible(t *testing.T, uid int) {
 			t.Errorf("uid %d cwd %s CapEff %s, want %d %s and none", rep.UID, rep.Cwd, rep.CapEff, uid, project)
 		}
 	})
+	t.Run("git-identity-only", func(t *testing.T) {
+		if got := res.Runs[2]; got.Code != 0 || got.Stdout != "user.name=Ada Lovelace\nuser.email=ada@example.com\n" {
+			t.Errorf("git config --global --list in the sandbox (exit %d):\n%s%s", got.Code, got.Stdout, got.Stderr)
+		}
+	})
 	t.Run("nix-conf-filtered", func(t *testing.T) {
 		if _, err := os.Stat("/etc/nix"); err != nil {
 			t.Skip("no /etc/nix on this machine")
 		}
-		conf := res.Runs[len(res.Runs)-1]
+		conf := res.Runs[1]
 		if conf.Code != 0 || !strings.Contains(conf.Stdout, "experimental-features = nix-command flakes") ||
 			!strings.Contains(conf.Stdout, "max-jobs = 3") || strings.Contains(conf.Stdout, marker) ||
 			strings.Contains(conf.Stdout, "include") {
@@ -610,7 +621,7 @@ func testSecretsInvisible(t *testing.T, uid int) {
 			return
 		}
 		// Nix itself, inside, sees no token (nor NIX_CONFIG's).
-		show := res.Runs[1]
+		show := res.Runs[3]
 		if show.Code != 0 || strings.Contains(show.Stdout, marker) || !strings.Contains(show.Stdout, "access-tokens = \n") ||
 			!strings.Contains(show.Stdout, "max-jobs = 3\n") {
 			t.Errorf("nix show-config in the sandbox (exit %d):\n%s%s", show.Code, grep(show.Stdout, "access-tokens|max-jobs"), show.Stderr)
