@@ -112,3 +112,33 @@ func TestLoadPlatformErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLoadPlatform: any input is either a one-line error naming the file, or
+// a plan that renders into files our Nix parser accepts (Base checks them).
+func FuzzLoadPlatform(f *testing.F) {
+	data, err := os.ReadFile("../base-flake/platform.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(data))
+	odd, err := os.ReadFile("testdata/odd-platform.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(odd))
+	for _, s := range []string{"", "a: [", "inputs: *x", "{}", "- 1", "description: &a x\ninputs: *a", "? [a]\n: 1", "<<: {a: 1}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		p, err := LoadPlatform("p.yaml", []byte(src))
+		if err != nil {
+			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "p.yaml:") {
+				t.Fatalf("error %q: want one line starting with p.yaml:", msg)
+			}
+			return
+		}
+		if _, err := Base(p); err != nil {
+			t.Fatalf("accepted config does not render: %v", err)
+		}
+	})
+}
