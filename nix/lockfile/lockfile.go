@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -160,6 +161,33 @@ func Read(data []byte) (*LockFile, error) {
 	return l, nil
 }
 
+// jsonError says what encoding/json found wrong in words about the file,
+// not about Go types.
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		what := "the value"
+		if te.Field != "" {
+			what = fmt.Sprintf("%q", te.Field)
+		}
+		want := "another kind of value"
+		switch te.Type.Kind() {
+		case reflect.Map, reflect.Struct:
+			want = "an object"
+		case reflect.Bool:
+			want = "true or false"
+		case reflect.String:
+			want = "a string"
+		}
+		return fmt.Errorf("%s is a JSON %s, want %s", what, te.Value, want)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%v (at byte %d)", err, se.Offset)
+	}
+	return err
+}
+
 // compact renders a JSON value for an error message: on one line, and cut
 // short if long.
 func compact(raw json.RawMessage) string {
@@ -177,7 +205,7 @@ func unmarshal(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return err
+		return jsonError(err)
 	}
 	if dec.More() {
 		return errors.New("trailing data after the JSON value")

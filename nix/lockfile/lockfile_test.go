@@ -123,6 +123,9 @@ var readErrors = []struct{ name, in, want string }{
 	{"bad attribute", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "github", "owner": "o", "repo": "r", "narHash": "sha256-AAAA", "color": "red"}, "original": {"type": "github", "owner": "o", "repo": "r"}}}}`, `node "a" locked: unsupported attribute "color" for type github`},
 	{"bad rev", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "github", "owner": "o", "repo": "r", "rev": "abc"}, "original": {"type": "github", "owner": "o", "repo": "r"}}}}`, `node "a" locked: rev "abc" is not a commit hash`},
 	{"bad original", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"locked": {"type": "path", "path": "/x", "narHash": "sha256-AAAA"}, "original": {"type": "path"}}}}`, `node "a" original: missing "path" attribute`},
+	{"string", `"x"`, "not a JSON object: the value is a JSON string, want an object"},
+	{"flake not bool", `{"version": 7, "root": "root", "nodes": {"root": {"inputs": {"a": "a"}}, "a": {"flake": "no", ` + lockedX + `}}}`, `node "a": "flake" is a JSON string, want true or false`},
+	{"syntax", `{"version": 7,, }`, "invalid character ',' looking for beginning of object key string (at byte 15)"},
 	{"bad utf8", "{\"version\": 7, \"root\": \"r\xff\", \"nodes\": {}}", "not valid UTF-8"},
 }
 
