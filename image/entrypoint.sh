@@ -129,10 +129,11 @@ start_dockerd() {
 }
 
 dockerd_failed() {
-  local tail_lines
-  tail_lines="$(tail -n 5 "$dockerd_log" 2>/dev/null || true)"
+  local tail_lines=()
+  mapfile -t tail_lines < <(tail -n 5 "$dockerd_log" 2>/dev/null || true)
+  [ "${#tail_lines[@]}" -gt 0 ] || tail_lines=("(empty)")
   die 3 "Docker daemon failed to start: $1" \
-    "last lines of $dockerd_log:" "${tail_lines:-(empty)}" \
+    "last lines of $dockerd_log:" "${tail_lines[@]/#/  }" \
     "Fix: run the container with --privileged for Docker-in-Docker," \
     "  or mount the host's socket: -v /var/run/docker.sock:/var/run/docker.sock," \
     "  or set DEVBOX_DOCKER=none to start without Docker"
