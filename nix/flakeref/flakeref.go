@@ -540,6 +540,28 @@ func (r Ref) Without(name string) Ref {
 	return r
 }
 
+// LockedGitArchive returns what Nix 2.8 records as `locked` for a github,
+// gitlab or sourcehut reference once resolved to commit rev: the reference
+// without "ref", with rev, narHash and lastModified ("dir" and "host"
+// stay). One home for that rule, for prefetch and bump.
+func (r Ref) LockedGitArchive(rev, narHash string, lastModified int64) (Ref, error) {
+	switch r.Type {
+	case TypeGitHub, TypeGitLab, TypeSourceHut:
+	default:
+		return Ref{}, fmt.Errorf("%s is a %s reference, not github, gitlab or sourcehut", r, r.Type)
+	}
+	if !revRegex.MatchString(rev) {
+		return Ref{}, fmt.Errorf("rev %q is not a commit hash (want 40 hex digits)", rev)
+	}
+	if !sriRegex.MatchString(narHash) {
+		return Ref{}, fmt.Errorf("narHash %q is not an SRI hash (want sha256-BASE64)", narHash)
+	}
+	if lastModified < 0 {
+		return Ref{}, fmt.Errorf("lastModified %d is negative", lastModified)
+	}
+	return r.Without("ref").With("rev", strings.ToLower(rev)).With("narHash", narHash).With("lastModified", lastModified), nil
+}
+
 func (r Ref) Dir() string     { return r.Str("dir") }
 func (r Ref) Owner() string   { return r.Str("owner") }
 func (r Ref) Repo() string    { return r.Str("repo") }

@@ -220,6 +220,34 @@ func TestFromAttrsErrors(t *testing.T) {
 	}
 }
 
+func TestLockedGitArchive(t *testing.T) {
+	orig, err := Parse("github:system1/devbox/main?dir=base-flake&host=ghe.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked, err := orig.LockedGitArchive(strings.ToUpper(rev), narHash, 1700000000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"dir":"base-flake","host":"ghe.example.com","lastModified":1700000000,"narHash":"` + narHash + `","owner":"system1","repo":"devbox","rev":"` + rev + `","type":"github"}`
+	if got := marshal(locked.Attrs()); got != want {
+		t.Errorf("locked = %s, want %s", got, want)
+	}
+	if got := orig.Ref(); got != "main" {
+		t.Errorf("the original changed: ref %q", got)
+	}
+	for _, bad := range []func() (Ref, error){
+		func() (Ref, error) { return orig.LockedGitArchive("abc", narHash, 1) },
+		func() (Ref, error) { return orig.LockedGitArchive(rev, "sha256:x", 1) },
+		func() (Ref, error) { return orig.LockedGitArchive(rev, narHash, -1) },
+		func() (Ref, error) { p, _ := Parse("path:/x"); return p.LockedGitArchive(rev, narHash, 1) },
+	} {
+		if _, err := bad(); err == nil {
+			t.Errorf("LockedGitArchive accepted bad input")
+		}
+	}
+}
+
 func TestFromAttrsNumbers(t *testing.T) {
 	for _, v := range []any{int(7), int64(7), uint64(7), float64(7), json.Number("7")} {
 		r, err := FromAttrs(map[string]any{"type": "path", "path": "/x", "lastModified": v})
