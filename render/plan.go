@@ -95,6 +95,8 @@ func (p PackageRef) Nix() string {
 	if p.Input == "" {
 		return "pkgs." + AttrPath(p.Attr...)
 	}
+	// The input is a variable here (a formal of outputs): Validate allows only
+	// identifiers as input names, which AttrName leaves bare.
 	return AttrName(p.Input) + ".packages.${system}." + AttrPath(p.Attr...)
 }
 

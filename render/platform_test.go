@@ -80,6 +80,8 @@ func TestLoadPlatformErrors(t *testing.T) {
 		{"bad flake reference", "url: github:numtide/flake-utils", "url: github:numtide", "url: github:numtide", `inputs.flake-utils.url: invalid flake reference "github:numtide"`},
 		{"required input", "  flake-utils:\n    url: github:numtide/flake-utils\n", "", "inputs:", `inputs: input flake-utils is required`},
 		{"keyword input", "  claude-code:\n", "  if:\n", "  if:", `inputs.if: "if" cannot be an input name`},
+		{"input named like a local", "  claude-code:\n", "  pkgs:\n", "  pkgs:", `inputs.pkgs: "pkgs" cannot be an input name: the base flake uses that name itself`},
+		{"input named self", "  claude-code:\n", "  self:\n", "  self:", `inputs.self: "self" cannot be an input name`},
 		{"script outside the flake", "script: claudebox/claudebox.sh", "script: ../claudebox.sh", "script:", `claudebox.script: "../claudebox.sh" is not a clean relative path`},
 		{"empty group", "packages: [vim, nano]", "packages: []", "packages: []", `group "Editors" has no packages`},
 		{"not YAML", "inputs:\n", "inputs:\n\t- x\n", "\t- x", `^p.yaml:\d+: found character that cannot start any token`},

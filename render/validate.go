@@ -22,6 +22,12 @@ func fieldErrorf(field, format string, a ...any) error {
 	return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
 }
 
+// baseFlakeNames are the names templates/base-flake.nix.tmpl binds in the
+// scope of the inputs, which an input of the same name would clash with.
+var baseFlakeNames = map[string]bool{
+	"self": true, "pkgs": true, "system": true, "basePackages": true, "claudebox": true,
+}
+
 // Validate reports the first problem that would make the base flake wrong:
 // a missing required input, a package from an undeclared input, a value no
 // Nix string can hold.
@@ -35,8 +41,11 @@ func (p *BasePlan) Validate() error {
 	inputs := map[string]bool{}
 	for _, in := range p.Inputs {
 		f := "inputs." + in.Name
-		if !IsIdentifier(in.Name) || in.Name == "self" {
-			return fieldErrorf(f, "%s cannot be an input name (use letters, digits, _, ' and -, not starting with a digit; not self or a keyword)", Quote(in.Name))
+		if !IsIdentifier(in.Name) {
+			return fieldErrorf(f, "%s cannot be an input name (use letters, digits, _, ' and -, not starting with a digit; not a keyword)", Quote(in.Name))
+		}
+		if baseFlakeNames[in.Name] {
+			return fieldErrorf(f, "%s cannot be an input name: the base flake uses that name itself", Quote(in.Name))
 		}
 		if inputs[in.Name] {
 			return fieldErrorf(f, "input %s is declared twice", in.Name)
