@@ -217,6 +217,8 @@ func TestErrors(t *testing.T) {
 		{"missing project", nil, dir, []string{"--project", filepath.Join(dir, "nope"), "--", "true"}, 1, `^claudebox: project directory .*/nope does not exist; create it or pass an existing --project DIR$`},
 		{"home as project", nil, home, []string{"--", "true"}, 1, `^claudebox: refusing to mount .*/home read-write: it contains your home directory and its secrets; cd into a project or pass --project DIR$`},
 		{"parent of home", nil, dir, []string{"--project", filepath.Dir(home), "--", "true"}, 1, `refusing to mount`},
+		{"/tmp as project", nil, "/tmp", []string{"--", "true"}, 1, `^claudebox: refusing to mount /tmp read-write: it is a shared system directory; cd into a project or pass --project DIR$`},
+		{"/run as project", nil, dir, []string{"--project", "/run", "--", "true"}, 1, `^claudebox: refusing to mount /run read-write: it is a shared system directory`},
 		{"bwrap missing", []string{"HOME=" + home, "PATH=" + bin}, dir, []string{"--", "true"}, 1, `^claudebox: bwrap \(bubblewrap\) is not installed; install it \(Debian: apt-get install bubblewrap\) or use the claudebox Nix package$`},
 		{"claude missing", []string{"HOME=" + home, "PATH=/usr/bin:/bin"}, dir, nil, 1, `^claudebox: claude is not on PATH; install Claude Code, or run another command with claudebox -- COMMAND$`},
 		{"no HOME", []string{"PATH=/usr/bin:/bin"}, dir, []string{"--", "true"}, 1, `^claudebox: HOME is not set; set it to your home directory$`},

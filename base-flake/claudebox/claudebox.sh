@@ -88,6 +88,16 @@ covers_home() {
   [ "$1" = / ] || [ "$1" = "$home" ] || [ "${home#"$1"/}" != "$home" ]
 }
 
+# shared_dir DIR: DIR is a system directory that holds other programs'
+# sockets (/tmp/ssh-*/agent.*, /tmp/.X11-unix, /run) and state.
+shared_dir() {
+  case "$1" in
+  /tmp | /var/tmp | /home | /etc | /usr | /var | /opt | /srv | /mnt | /media | /nix | /nix/* | \
+    /run | /run/* | /var/run | /var/run/* | /proc | /proc/* | /sys | /sys/* | /dev | /dev/*) return 0 ;;
+  esac
+  return 1
+}
+
 # --- project and working directory -------------------------------------------
 # Builtins only, here and below: every fork shows in the start-up time.
 gone="the current directory no longer exists; cd into your project or pass --project DIR"
@@ -102,6 +112,9 @@ else
   project=$PWD
   cd -- "$cwd"
 fi
+if shared_dir "$project"; then
+  die 1 "refusing to mount $project read-write: it is a shared system directory; cd into a project or pass --project DIR"
+fi
 if covers_home "$project"; then
   die 1 "refusing to mount $project read-write: it contains your home directory and its secrets; cd into a project or pass --project DIR"
 fi
@@ -115,8 +128,8 @@ case "$cwd/" in "$project"/*) chdir=$cwd ;; esac
 config=${CLAUDE_CONFIG_DIR:-$home/.claude}
 config=${config%/}
 case "$config" in /*) ;; *) die 1 "CLAUDE_CONFIG_DIR must be an absolute path, not $config" ;; esac
-if covers_home "$config"; then
-  die 1 "refusing to mount $config as Claude's config: it contains your home directory; set CLAUDE_CONFIG_DIR to a directory of its own"
+if covers_home "$config" || shared_dir "$config"; then
+  die 1 "refusing to mount $config as Claude's config: it contains your home directory or is a shared system directory; set CLAUDE_CONFIG_DIR to a directory of its own"
 fi
 
 # --- tools and PATH --------------------------------------------------------------
