@@ -344,6 +344,9 @@ func TestRelockMatchesNix(t *testing.T) {
 		// newFollows are overrides the root flake.nix gains in the change:
 		// only a caller who passes them (FollowsKnown) can get them right.
 		newFollows []Follows
+		// original is the input's new declared reference, when the change
+		// edits it in the root flake.nix (@/ stands for the tree).
+		original string
 	}
 	scenarios := []scenario{
 		{
@@ -395,6 +398,15 @@ func TestRelockMatchesNix(t *testing.T) {
 			newFollows: []Follows{{Input: []string{"b", "util"}, Target: []string{"a"}}},
 		},
 		{
+			name:  "root flake changes the declared reference",
+			input: []string{"d"},
+			change: func(w *world) (flakeref.Attrs, *LockFile) {
+				w.flake("root", strings.Replace(rootInputs, `"git+file://@/d"`, `"git+file://@/d?ref=main"`, 1))
+				return w.locked("git+file://" + w.path("d") + "?ref=main"), readLock(w.t, filepath.Join(w.path("d"), "flake.lock"))
+			},
+			original: "git+file://@/d?ref=main",
+		},
+		{
 			name:  "input of an input",
 			input: []string{"b", "sub"},
 			change: func(w *world) (flakeref.Attrs, *LockFile) {
@@ -413,6 +425,7 @@ func TestRelockMatchesNix(t *testing.T) {
 		"flake = false path input",
 		"input of an input",
 		"git flake with new transitive inputs",
+		"root flake changes the declared reference",
 		"root flake adds a follows for the updated input",
 	}
 	if len(order) != len(scenarios) {
@@ -450,7 +463,15 @@ func TestRelockMatchesNix(t *testing.T) {
 					continue // the old lock cannot know about them
 				}
 				follows := append(slices.Clone(knownFollows), sc.newFollows...)
-				got, err := old.Relock(Update{Input: sc.input, Locked: locked, Lock: own, Follows: follows, FollowsKnown: known})
+				u := Update{Input: sc.input, Locked: locked, Lock: own, Follows: follows, FollowsKnown: known}
+				if sc.original != "" {
+					ref, err := flakeref.Parse(strings.ReplaceAll(sc.original, "@/", w.dir+"/"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					u.Original = ref.Ordered()
+				}
+				got, err := old.Relock(u)
 				if err != nil {
 					t.Fatalf("Relock (follows known: %v): %v", known, err)
 				}
