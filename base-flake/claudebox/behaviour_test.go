@@ -201,6 +201,10 @@ func TestAllowEnv(t *testing.T) {
 func TestErrors(t *testing.T) {
 	home, dir := project(t)
 	bin := t.TempDir() // PATH without bwrap
+	linkedHome := filepath.Join(t.TempDir(), "linked-home")
+	if err := os.Symlink(home, linkedHome); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		env  []string
@@ -217,6 +221,7 @@ func TestErrors(t *testing.T) {
 		{"missing project", nil, dir, []string{"--project", filepath.Join(dir, "nope"), "--", "true"}, 1, `^claudebox: project directory .*/nope does not exist; create it or pass an existing --project DIR$`},
 		{"home as project", nil, home, []string{"--", "true"}, 1, `^claudebox: refusing to mount .*/home read-write: it contains your home directory and its secrets; cd into a project or pass --project DIR$`},
 		{"parent of home", nil, dir, []string{"--project", filepath.Dir(home), "--", "true"}, 1, `refusing to mount`},
+		{"home by its physical path", append(baseEnv(home, ""), "HOME="+linkedHome), dir, []string{"--project", home, "--", "true"}, 1, `^claudebox: refusing to mount .*/home read-write: it contains your home directory`},
 		{"/tmp as project", nil, "/tmp", []string{"--", "true"}, 1, `^claudebox: refusing to mount /tmp read-write: it is a shared system directory; cd into a project or pass --project DIR$`},
 		{"/run as project", nil, dir, []string{"--project", "/run", "--", "true"}, 1, `^claudebox: refusing to mount /run read-write: it is a shared system directory`},
 		{"bwrap missing", []string{"HOME=" + home, "PATH=" + bin}, dir, []string{"--", "true"}, 1, `^claudebox: bwrap \(bubblewrap\) is not installed; install it \(Debian: apt-get install bubblewrap\) or use the claudebox Nix package$`},

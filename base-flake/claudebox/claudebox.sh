@@ -81,11 +81,17 @@ if [ "$run_claude" = 1 ]; then cmd=(claude "$@"); fi
 [ -n "${HOME:-}" ] || die 1 "HOME is not set; set it to your home directory"
 home=${HOME%/}
 [ -n "$home" ] || die 1 "HOME is /; set HOME to your own home directory"
+case "$home" in /*) ;; *) die 1 "HOME must be an absolute path, not $home" ;; esac
 
 # covers_home DIR: DIR is HOME or one of its ancestors, so mounting it would
 # expose ~/.ssh and every other secret of the home directory.
+# Both HOME and its physical path count (on Silverblue /home is /var/home).
 covers_home() {
-  [ "$1" = / ] || [ "$1" = "$home" ] || [ "${home#"$1"/}" != "$home" ]
+  local h
+  for h in "$home" "$home_phys"; do
+    if [ "$1" = / ] || [ "$1" = "$h" ] || [ "${h#"$1"/}" != "$h" ]; then return 0; fi
+  done
+  return 1
 }
 
 # shared_dir DIR: DIR is a system directory that holds other programs'
@@ -103,6 +109,9 @@ shared_dir() {
 gone="the current directory no longer exists; cd into your project or pass --project DIR"
 cd -P . 2>/dev/null || die 1 "$gone"
 cwd=$PWD
+home_phys=$home
+if cd -P -- "$home" 2>/dev/null; then home_phys=$PWD; fi
+cd -- "$cwd" 2>/dev/null || die 1 "$gone"
 case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
 if [ -z "$project" ]; then
   project=$cwd
