@@ -152,6 +152,7 @@ declare -A tool_path=()
 for tool in "${tools[@]}"; do
   hash -- "$tool" 2>/dev/null || continue
   path=${BASH_CMDS[$tool]}
+  case "$path" in /*) ;; *) continue ;; esac # from a relative PATH entry
   tool_path[$tool]=$path
   tool_dir[${path%/*}]=1
   case "$path" in
@@ -246,7 +247,7 @@ args+=(--perms 0700)
 fresh --tmpfs "$home"
 [ -d "$config" ] || (umask 077 && mkdir -p -- "$config")
 if [ -z "${CLAUDE_CONFIG_DIR:-}" ] && [ -f "$home/.claude.json" ] && [ ! -e "$config/.claude.json" ]; then
-  # One-time move of Claude's state into the config directory (see above).
+  # A one-time copy of Claude's state into the config directory (see above).
   cp -p "$home/.claude.json" "$config/.claude.json"
 fi
 add_mount --bind "$config" "$config"
@@ -267,7 +268,7 @@ done
 cert=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
 if [ -f "$cert" ]; then
   envs+=("SSL_CERT_FILE=$cert")
-  case "$cert" in /etc/ssl/* | /nix/store/*) ;; *) add_mount --ro-bind "$cert" "$cert" ;; esac
+  case "$cert" in /etc/ssl/certs/* | /nix/store/*) ;; *) add_mount --ro-bind "$cert" "$cert" ;; esac
 fi
 
 # The Nix daemon's socket is the one host socket inside: Nix in the sandbox
@@ -283,14 +284,14 @@ elif [ -n "${NIX_REMOTE:-}" ]; then
 fi
 
 # nix.conf without access-tokens (nor extra-access-tokens, nor !include of a
-# file that may hold them).
+# file that may hold them, nor comments, where an old token may sit).
 nixconf=""
 if [ -r /etc/nix/nix.conf ]; then
   while IFS= read -r line || [ -n "$line" ]; do
     key=${line%%=*}
     key=${key//[[:space:]]/}
     case "$key" in
-    access-tokens | extra-access-tokens | include* | !include*) continue ;;
+    access-tokens | extra-access-tokens | include* | !include* | \#*) continue ;;
     esac
     nixconf+=$line$'\n'
   done </etc/nix/nix.conf

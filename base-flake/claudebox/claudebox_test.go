@@ -337,6 +337,7 @@ func harness(raw string) int {
 // fakeNixConf is the machine's nix.conf in the harness: settings that must
 // reach the sandbox, and tokens that must not.
 const fakeNixConf = `# nix.conf
+# access-tokens = github.com=` + marker + `-old-commented-out
 experimental-features = nix-command flakes
 access-tokens = github.com=` + marker + `-nix-conf
   extra-access-tokens   =   gitlab.com=` + marker + `-nix-extra
