@@ -212,6 +212,13 @@ func secrets(uid int) []secret {
 		{name: "history", files: []string{".bash_history", ".zsh_history", ".local/share/fish/fish_history",
 			".python_history", ".node_repl_history", ".psql_history", ".mysql_history", ".lesshst"},
 			vars: map[string]string{"HISTFILE": "HOME/.bash_history"}},
+		{name: "other-credentials", files: []string{".npmrc", ".pypirc", ".cargo/credentials.toml", ".vault-token",
+			".terraform.d/credentials.tfrc.json", ".password-store/bank.gpg", ".local/share/keyrings/login.keyring",
+			".config/google-chrome/Default/Cookies", ".mozilla/firefox/p/cookies.sqlite", ".config/op/config"},
+			vars: map[string]string{"NPM_TOKEN": marker + "-npm", "VAULT_TOKEN": marker + "-vault", "OPENAI_API_KEY": marker + "-openai"}},
+		// The machine's own: checked, never created.
+		{name: "system", files: []string{"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/root/.ssh", "/var/lib/docker",
+			"/var/run/docker.sock", "/run/containerd/containerd.sock"}},
 		{name: "tls-private-keys", files: []string{"/etc/ssl/private/ssl-cert-snakeoil.key"}},
 		{name: "nix-access-tokens", files: []string{".config/nix/nix.conf", "/etc/nix/tokens.conf"},
 			vars: map[string]string{"NIX_CONFIG": "access-tokens = github.com=" + marker + "-nix-env"}},
