@@ -95,6 +95,11 @@ func nixPrefetchRun(s *streams, opts *nixPrefetchOptions) error {
 		}
 		locked = ref
 	case flakeref.TypePath:
+		if !strings.HasPrefix(opts.ref, "path:") {
+			// Nix fetches a bare path inside a git repository as
+			// git+file: (tracked files only) and wants a flake.nix.
+			return badInputf("flake reference '%s': bare paths are not supported yet; write path:%s", opts.ref, opts.ref)
+		}
 		for _, a := range ref.Ordered() {
 			if a.Name != "path" && a.Name != "type" {
 				return badInputf("flake reference '%s': the %s parameter of path: references is not supported yet", opts.ref, a.Name)

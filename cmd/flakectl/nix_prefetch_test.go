@@ -47,6 +47,7 @@ func TestNixPrefetchMatchesNix(t *testing.T) {
 		"file://" + tgz,
 		"file:" + tarball,
 		"file://" + tarball + "?foo=a%2Fb&bar=1",
+		"file://" + tarball + "?dir=bin",
 		"path:" + root,
 		"path:" + root + "/",
 	} {
@@ -107,6 +108,7 @@ func TestNixPrefetchErrors(t *testing.T) {
 		{[]string{"path:" + dir + "?lastModified=1"}, "not supported yet"},
 		{[]string{"file://" + big + "?narHash=sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D"}, "NAR hash mismatch in input"},
 		{[]string{"nixpkgs"}, "indirect references are not supported"},
+		{[]string{dir}, "bare paths are not supported yet; write path:"},
 		{[]string{"git+file:///x"}, "git references are not supported"},
 	} {
 		code, stdout, stderr := narRunFlakectl(t, append([]string{"nix", "prefetch"}, c.args...)...)
