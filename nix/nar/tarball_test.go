@@ -292,6 +292,28 @@ func TestUnsafeTarballs(t *testing.T) {
 	}
 }
 
+// TestTreeMetadata: ModTime is the top-level entry's own mtime, zero when
+// the archive has no entry for it; Comment is empty without a pax global
+// header.
+func TestTreeMetadata(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		entries []entry
+		mtime   time.Time
+	}{
+		{[]entry{{"src/", dirT, "", 0o755, ""}, {"src/a", reg, "x", 0, ""}}, time.Unix(1700000000, 0)},
+		{[]entry{{"src/a", reg, "x", 0, ""}}, time.Time{}},
+	} {
+		tree, err := nar.ReadTarball(bytes.NewReader(makeTar(t, c.entries)), nar.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tree.ModTime.Equal(c.mtime) || tree.Comment != "" || tree.Name != "src" {
+			t.Errorf("%v: ModTime %v, Comment %q, Name %q; want %v, \"\", \"src\"", c.entries, tree.ModTime, tree.Comment, tree.Name, c.mtime)
+		}
+	}
+}
+
 func TestTarballLimits(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
