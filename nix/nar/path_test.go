@@ -1,14 +1,17 @@
 package nar_test
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/nix-community/go-nix/pkg/nixhash"
 
+	"github.com/system1/devbox/internal/oracle"
 	"github.com/system1/devbox/nix/nar"
 )
 
@@ -165,5 +168,30 @@ func TestHashPathErrors(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := nar.HashPath(filepath.Join(dir, "missing"), nixhash.SHA256); !os.IsNotExist(err) {
 		t.Errorf("missing path: got %v, want a not-exist error", err)
+	}
+}
+
+// TestWritePathMatchesNixStoreDump compares the NAR bytes themselves, not
+// only their hash, with `nix-store --dump`.
+func TestWritePathMatchesNixStoreDump(t *testing.T) {
+	t.Parallel()
+	nixStore := oracle.Require(t, "nix-store")
+	root := writeTree(t, t.TempDir())
+	cmd := exec.Command(nixStore, "--dump", root)
+	cmd.Env = oracle.NixEnv()
+	want, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("nix-store --dump: %v: %s", err, stderrOf(err))
+	}
+	var got bytes.Buffer
+	if err := nar.WritePath(&got, root); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		i := 0
+		for i < min(got.Len(), len(want)) && got.Bytes()[i] == want[i] {
+			i++
+		}
+		t.Errorf("NAR differs from nix-store --dump at byte %d of %d (ours %d bytes)", i, len(want), got.Len())
 	}
 }

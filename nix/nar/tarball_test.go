@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -139,6 +140,19 @@ func TestGitArchiveMatchesNix(t *testing.T) {
 	tree, err := nar.ReadTarball(f, nar.Limits{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	dump := exec.Command(oracle.Require(t, "nix-store"), "--dump", top)
+	dump.Env = oracle.NixEnv()
+	want, err := dump.Output()
+	if err != nil {
+		t.Fatalf("nix-store --dump: %v: %s", err, stderrOf(err))
+	}
+	var got bytes.Buffer
+	if err := tree.WriteNAR(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("the tarball's NAR (%d bytes) differs from nix-store --dump of the unpacked tree (%d bytes)", got.Len(), len(want))
 	}
 	if tree.Comment != rev {
 		t.Errorf("Comment = %q, want the commit id %s", tree.Comment, rev)
