@@ -15,7 +15,8 @@ Usage: claudebox [OPTIONS] [CLAUDE ARGS...]
 Runs Claude Code (or COMMAND) in a bubblewrap sandbox that sees the project
 directory (read-write), Claude's config directory (read-write), the Nix store
 and a few /etc files (read-only), and nothing else of your home directory,
-environment, sockets or processes.
+environment, socket files (but the Nix daemon's) or processes. The network is
+shared. Options for Claude itself go after --, as in the second example.
 
 Options:
   --project DIR     the project to mount read-write (default: the current
