@@ -59,7 +59,11 @@ func (d *InputDecl) FixSite(src []byte, path []string, value string) (int, strin
 			return 0, "", false
 		}
 	}
+	// After the whole line, so a trailing comment stays where it is.
 	at := int(d.last.End())
+	for at < len(src) && src[at] != '\n' && src[at] != '\r' {
+		at++
+	}
 	indent := lineIndent(src, int(d.last.Pos()))
 	return at, "\n" + indent + render.AttrPath(path[len(d.prefix):]...) + " = " + value + ";", true
 }
@@ -120,7 +124,7 @@ func declaredInputs(x syntax.Expr, src []byte) (*Declared, string) {
 		}
 		switch first {
 		case "inputs":
-			r.inputsAttr(def.Path[1:], def.Value, def, []string{"inputs"})
+			r.inputsAttr(def.Path[1:], def.Value, def, nil)
 		case "outputs":
 			if len(def.Path) == 1 {
 				r.d.Outputs = def

@@ -446,6 +446,10 @@ var DuplicateInput = &Rule{
 				continue // no copy the root flake has as its own input
 			}
 			canon := g[0].path[0]
+			what := k
+			if ref, err := g[0].node.OriginalRef(); err == nil {
+				what = ref.Without("ref").Without("rev").String()
+			}
 			for _, n := range g[1:] {
 				full := []string{"inputs"}
 				for _, name := range n.path {
@@ -461,7 +465,7 @@ var DuplicateInput = &Rule{
 				if decl != nil {
 					start, end = decl.NameStart, decl.NameEnd
 				}
-				d := p.Reportf(f.Nix, start, end, "flake.lock has %d copies of %s: add %s", len(g), k, line)
+				d := p.Reportf(f.Nix, start, end, "flake.lock has %d copies of %s: add %s", len(g), what, line)
 				if decl != nil {
 					if at, text, ok := decl.FixSite(f.Nix.Src, full, render.Quote(canon)); ok {
 						d.Fixes = []SuggestedFix{{Message: "add " + line, Edits: []TextEdit{{File: f.Nix.Display, Offset: at, End: at, NewText: text}}}}

@@ -1,0 +1,16 @@
+{
+  description = "a product repo";
+
+  inputs.devbox.url = "github:system1/devbox?dir=base-flake"; # want "duplicate-input: flake.lock has 2 copies of github:NixOS/nixpkgs: add inputs.devbox.inputs.nixpkgs.follows = \"nixpkgs\";"
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+
+  outputs = { self, devbox, nixpkgs }:
+    let
+      system = "x86_64-linux";
+      pkgs = nixpkgs.legacyPackages.${system};
+    in {
+      devShells.${system}.default = pkgs.mkShell {
+        inputsFrom = [ devbox.devShells.${system}.default ];
+      };
+    };
+}

@@ -1,0 +1,1 @@
+{ broken = ; } # want "syntax: " "missing-lock"
