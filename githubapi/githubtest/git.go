@@ -1,0 +1,372 @@
+package githubtest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A File is one entry of a commit's tree: a regular file (Mode 0o644 or
+// 0o755) or a symlink (Mode ModeSymlink, Content its target).
+type File struct {
+	Content string
+	Mode    int
+}
+
+// Git file modes, as git writes them in trees.
+const (
+	ModeFile       = 0o100644
+	ModeExecutable = 0o100755
+	ModeSymlink    = 0o120000
+)
+
+// Files is a commit's whole tree, by slash-separated path.
+type Files map[string]File
+
+// Text is a regular, non-executable file.
+func Text(s string) File { return File{Content: s, Mode: ModeFile} }
+
+// Executable is a regular file with the executable bit.
+func Executable(s string) File { return File{Content: s, Mode: ModeExecutable} }
+
+// Symlink is a symbolic link to target, kept verbatim.
+func Symlink(target string) File { return File{Content: target, Mode: ModeSymlink} }
+
+// gitRepo is a bare repository on disk: every object the fake serves is a
+// real git object, so SHAs and archives are exactly what git (and GitHub)
+// produce.
+type gitRepo struct {
+	dir string
+}
+
+func initGitRepo(dir string) (*gitRepo, error) {
+	r := &gitRepo{dir: dir}
+	if _, err := r.git(nil, nil, "init", "--quiet", "--bare", dir); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// git runs git on the repository and returns its stdout.
+func (r *gitRepo) git(env []string, stdin io.Reader, args ...string) ([]byte, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Env = append(os.Environ(),
+		"GIT_DIR="+r.dir,
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL=/dev/null",
+		"LC_ALL=C",
+	)
+	cmd.Env = append(cmd.Env, env...)
+	cmd.Stdin = stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return stdout.Bytes(), nil
+}
+
+func (r *gitRepo) line(args ...string) (string, error) {
+	out, err := r.git(nil, nil, args...)
+	return strings.TrimSpace(string(out)), err
+}
+
+func (r *gitRepo) writeBlob(content []byte) (string, error) {
+	out, err := r.git(nil, bytes.NewReader(content), "hash-object", "-w", "--stdin")
+	return strings.TrimSpace(string(out)), err
+}
+
+// treeEntry is one line of `git mktree` input / `git ls-tree` output.
+type treeEntry struct {
+	Mode string // "100644", "100755", "120000", "040000", "160000"
+	Type string // blob, tree, commit
+	SHA  string
+	Path string
+	Size int64 // blobs only, -1 otherwise
+}
+
+// writeTree writes a tree (recursively) for files and returns its SHA.
+func (r *gitRepo) writeTree(files Files) (string, error) {
+	dirs := map[string][]treeEntry{"": nil}
+	var paths []string
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		f := files[p]
+		if p == "" || strings.HasPrefix(p, "/") || path.Clean(p) != p {
+			return "", fmt.Errorf("bad path %q", p)
+		}
+		sha, err := r.writeBlob([]byte(f.Content))
+		if err != nil {
+			return "", err
+		}
+		mode := f.Mode
+		if mode == 0 {
+			mode = ModeFile
+		}
+		dir, name := path.Split(p)
+		dir = strings.TrimSuffix(dir, "/")
+		dirs[dir] = append(dirs[dir], treeEntry{Mode: strconv.FormatInt(int64(mode), 8), Type: "blob", SHA: sha, Path: name})
+		for d := dir; d != ""; {
+			parent, _ := path.Split(d)
+			parent = strings.TrimSuffix(parent, "/")
+			if _, ok := dirs[d]; !ok {
+				dirs[d] = nil
+			}
+			d = parent
+		}
+	}
+	return r.mktree(dirs, "")
+}
+
+func (r *gitRepo) mktree(dirs map[string][]treeEntry, dir string) (string, error) {
+	entries := append([]treeEntry(nil), dirs[dir]...)
+	for d := range dirs {
+		if d == "" {
+			continue
+		}
+		parent, name := path.Split(d)
+		if strings.TrimSuffix(parent, "/") != dir {
+			continue
+		}
+		sha, err := r.mktree(dirs, d)
+		if err != nil {
+			return "", err
+		}
+		entries = append(entries, treeEntry{Mode: "040000", Type: "tree", SHA: sha, Path: name})
+	}
+	return r.mktreeEntries(entries)
+}
+
+func (r *gitRepo) mktreeEntries(entries []treeEntry) (string, error) {
+	var in bytes.Buffer
+	for _, e := range entries {
+		fmt.Fprintf(&in, "%s %s %s\t%s\n", e.Mode, e.Type, e.SHA, e.Path)
+	}
+	out, err := r.git(nil, &in, "mktree")
+	return strings.TrimSpace(string(out)), err
+}
+
+// Signature is a commit's author or committer.
+type Signature struct {
+	Name  string
+	Email string
+	Date  time.Time
+}
+
+func (s Signature) gitDate() string {
+	return fmt.Sprintf("%d %s", s.Date.Unix(), s.Date.Format("-0700"))
+}
+
+func (r *gitRepo) commitTree(tree string, parents []string, msg string, author, committer Signature) (string, error) {
+	args := []string{"commit-tree", tree}
+	for _, p := range parents {
+		args = append(args, "-p", p)
+	}
+	env := []string{
+		"GIT_AUTHOR_NAME=" + author.Name, "GIT_AUTHOR_EMAIL=" + author.Email, "GIT_AUTHOR_DATE=" + author.gitDate(),
+		"GIT_COMMITTER_NAME=" + committer.Name, "GIT_COMMITTER_EMAIL=" + committer.Email, "GIT_COMMITTER_DATE=" + committer.gitDate(),
+	}
+	out, err := r.git(env, strings.NewReader(msg), args...)
+	return strings.TrimSpace(string(out)), err
+}
+
+// objectType returns "blob", "tree", "commit", "tag", or "" if sha is not
+// an object of the repository.
+func (r *gitRepo) objectType(sha string) string {
+	if !isSHA(sha) {
+		return ""
+	}
+	t, err := r.line("cat-file", "-t", sha)
+	if err != nil {
+		return ""
+	}
+	return t
+}
+
+func (r *gitRepo) readObject(typ, sha string) ([]byte, error) {
+	return r.git(nil, nil, "cat-file", typ, sha)
+}
+
+// commitInfo is a parsed commit object.
+type commitInfo struct {
+	SHA       string
+	Tree      string
+	Parents   []string
+	Author    Signature
+	Committer Signature
+	Message   string
+}
+
+func (r *gitRepo) readCommit(sha string) (*commitInfo, error) {
+	raw, err := r.readObject("commit", sha)
+	if err != nil {
+		return nil, err
+	}
+	c := &commitInfo{SHA: sha}
+	head, msg, _ := strings.Cut(string(raw), "\n\n")
+	c.Message = msg
+	for _, l := range strings.Split(head, "\n") {
+		k, v, _ := strings.Cut(l, " ")
+		switch k {
+		case "tree":
+			c.Tree = v
+		case "parent":
+			c.Parents = append(c.Parents, v)
+		case "author":
+			c.Author = parseSignature(v)
+		case "committer":
+			c.Committer = parseSignature(v)
+		}
+	}
+	return c, nil
+}
+
+// parseSignature parses "Name <email> 1700000000 +0100".
+func parseSignature(v string) Signature {
+	var s Signature
+	lt, gt := strings.Index(v, "<"), strings.LastIndex(v, ">")
+	if lt < 0 || gt < lt {
+		return s
+	}
+	s.Name = strings.TrimSpace(v[:lt])
+	s.Email = v[lt+1 : gt]
+	fields := strings.Fields(v[gt+1:])
+	if len(fields) == 2 {
+		secs, _ := strconv.ParseInt(fields[0], 10, 64)
+		tz, err := time.Parse("-0700", fields[1])
+		loc := time.UTC
+		if err == nil {
+			_, off := tz.Zone()
+			loc = time.FixedZone("", off)
+		}
+		s.Date = time.Unix(secs, 0).In(loc)
+	}
+	return s
+}
+
+// lsTree lists a tree; recursive lists every blob and tree beneath it.
+func (r *gitRepo) lsTree(sha string, recursive bool) ([]treeEntry, error) {
+	args := []string{"ls-tree", "-z", "--long"}
+	if recursive {
+		args = append(args, "-r", "-t")
+	}
+	out, err := r.git(nil, nil, append(args, sha)...)
+	if err != nil {
+		return nil, err
+	}
+	var entries []treeEntry
+	for _, rec := range strings.Split(string(out), "\x00") {
+		if rec == "" {
+			continue
+		}
+		meta, p, _ := strings.Cut(rec, "\t")
+		f := strings.Fields(meta)
+		if len(f) != 4 {
+			return nil, fmt.Errorf("git ls-tree: unexpected line %q", rec)
+		}
+		size, err := strconv.ParseInt(f[3], 10, 64)
+		if err != nil {
+			size = -1
+		}
+		entries = append(entries, treeEntry{Mode: f[0], Type: f[1], SHA: f[2], Path: p, Size: size})
+	}
+	return entries, nil
+}
+
+// resolve returns the commit a ref names: a full or abbreviated SHA, a
+// branch, a tag (peeled), or refs/heads/..., refs/tags/....
+func (r *gitRepo) resolve(ref string) (string, bool) {
+	if ref == "" || strings.HasPrefix(ref, "-") || strings.Contains(ref, "..") || strings.ContainsAny(ref, "^~:@{ \\") {
+		return "", false
+	}
+	candidates := []string{"refs/heads/" + ref, "refs/tags/" + ref}
+	if strings.HasPrefix(ref, "refs/") {
+		candidates = []string{ref}
+	}
+	if ref == "HEAD" {
+		candidates = []string{"HEAD"}
+	}
+	if len(ref) >= 7 && len(ref) <= 40 && isHex(ref) {
+		candidates = append([]string{ref}, candidates...)
+	}
+	for _, c := range candidates {
+		sha, err := r.line("rev-parse", "--verify", "--quiet", "--end-of-options", c+"^{commit}")
+		if err == nil && sha != "" {
+			return sha, true
+		}
+	}
+	return "", false
+}
+
+// refs lists refs under prefix ("refs/heads/", "refs/tags/") with the object
+// each points at.
+func (r *gitRepo) refs(prefix string) ([][2]string, error) {
+	out, err := r.git(nil, nil, "for-each-ref", "--format=%(refname) %(objectname)", prefix)
+	if err != nil {
+		return nil, err
+	}
+	var refs [][2]string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if name, sha, ok := strings.Cut(l, " "); ok {
+			refs = append(refs, [2]string{name, sha})
+		}
+	}
+	return refs, nil
+}
+
+func (r *gitRepo) refSHA(name string) (string, bool) {
+	sha, err := r.line("rev-parse", "--verify", "--quiet", name)
+	return sha, err == nil && sha != ""
+}
+
+func (r *gitRepo) updateRef(name, sha string) error {
+	_, err := r.git(nil, nil, "update-ref", name, sha)
+	return err
+}
+
+func (r *gitRepo) deleteRef(name string) error {
+	_, err := r.git(nil, nil, "update-ref", "-d", name)
+	return err
+}
+
+// isAncestor reports whether a is an ancestor of (or equal to) b.
+func (r *gitRepo) isAncestor(a, b string) bool {
+	_, err := r.git(nil, nil, "merge-base", "--is-ancestor", a, b)
+	return err == nil
+}
+
+// archive writes `git archive --format=tar.gz --prefix=PREFIX/ SHA` to w,
+// as GitHub's tarball endpoints do: attributes (export-ignore, export-subst)
+// come from the commit itself and every entry is stamped with the commit's
+// committer date.
+func (r *gitRepo) archive(w io.Writer, sha, prefix string) error {
+	cmd := exec.Command("git", "archive", "--format=tar.gz", "--prefix="+prefix+"/", sha)
+	cmd.Env = append(os.Environ(), "GIT_DIR="+r.dir, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("git archive: %v: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return nil
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func isSHA(s string) bool { return len(s) == 40 && isHex(s) }
