@@ -2,8 +2,12 @@ package image
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +105,8 @@ func TestImage(t *testing.T) {
 	t.Run("token file, clone, nix develop, signals", func(t *testing.T) { testDevShell(t, p, fix) })
 	t.Run("docker socket", func(t *testing.T) { testDockerSocket(t, p, fix) })
 	t.Run("dockerd unprivileged", func(t *testing.T) { testDockerdUnprivileged(t, p, fix) })
+	t.Run("dockerd privileged", func(t *testing.T) { testDockerdPrivileged(t, p, fix) })
+	t.Run("upstream nix", func(t *testing.T) { testUpstreamNix(t, p) })
 }
 
 // fixtures are the host files mounted into the test containers.
@@ -321,4 +327,76 @@ func waitLogs(t *testing.T, p podman, name, want string, timeout time.Duration) 
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// With --privileged the entrypoint starts a real dockerd (Docker-in-Docker)
+// and the dev shell talks to it.
+func testDockerdPrivileged(t *testing.T, p podman, f fixtures) {
+	args := append([]string{"run", "--rm", "--privileged", "--network", "none", "-e", "GITHUB_TOKEN=tok"}, f.args()...)
+	start := time.Now()
+	out, errOut, code := p.run(append(args, gitTag, "docker", "info", "--format", "server={{.ServerVersion}}")...)
+	if code != 0 || !strings.Contains(out, "server=20.") || !strings.Contains(errOut, "devbox: dockerd is ready") {
+		t.Fatalf("docker info against Docker-in-Docker: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	t.Logf("dockerd ready and docker info answered in %v", time.Since(start).Round(time.Millisecond))
+}
+
+// The upstream installer path cannot reach releases.nixos.org here, so a
+// local server stands in for the mirror (NIX_URL): the build must refuse to
+// install without NIX_SHA256, refuse a tarball whose sha256 differs, and run
+// the tarball's installer as single-user when it matches. The installer in
+// that tarball is a stub: the real one is not tested here (see README).
+func testUpstreamNix(t *testing.T, p podman) {
+	oracle.Require(t, "xz")
+	const tag = "localhost/devbox-base:test-upstream"
+	build := func(env ...string) (string, error) {
+		cmd := exec.Command("../scripts/build-image", tag)
+		cmd.Env = append(os.Environ(), append([]string{"NIX_INSTALL=upstream"}, env...)...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	defer p.run("rmi", "-f", tag)
+
+	start := time.Now()
+	out, err := build()
+	if err == nil || !strings.Contains(out, "NIX_INSTALL=upstream needs --build-arg NIX_SHA256=") {
+		t.Fatalf("built without NIX_SHA256 (err %v):\n%s", err, out)
+	}
+	t.Logf("refused without NIX_SHA256 in %v", time.Since(start).Round(time.Millisecond))
+
+	// A release-shaped tarball whose install script records its arguments.
+	dir := t.TempDir()
+	top := filepath.Join(dir, "nix-2.24.10-x86_64-linux")
+	writeFile(t, filepath.Join(top, "install"), "#!/bin/sh\nset -eu\n"+
+		`mkdir -p "$HOME/.nix-profile/bin" && echo "$*" >"$HOME/installed-with"`+"\n", 0o755)
+	tarball := filepath.Join(dir, "nix.tar.xz")
+	if out, err := exec.Command("tar", "-C", dir, "-cJf", tarball, "nix-2.24.10-x86_64-linux").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(tarball)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(data) }))
+	defer srv.Close()
+	sum := sha256.Sum256(data)
+	good := hex.EncodeToString(sum[:])
+	bad := strings.Repeat("0", 64)
+
+	start = time.Now()
+	out, err = build("NIX_URL="+srv.URL+"/nix.tar.xz", "NIX_SHA256="+bad)
+	if err == nil || !strings.Contains(out, "FAILED") {
+		t.Fatalf("built with a tarball whose sha256 differs (err %v):\n%s", err, out)
+	}
+	t.Logf("refused a wrong sha256 in %v", time.Since(start).Round(time.Millisecond))
+
+	start = time.Now()
+	if out, err := build("NIX_URL="+srv.URL+"/nix.tar.xz", "NIX_SHA256="+good); err != nil {
+		t.Fatalf("build with the right sha256: %v\n%s", err, out)
+	}
+	got := p.must("run", "--rm", "--network", "none", "--entrypoint", "cat", tag, "/home/devbox/installed-with")
+	if want := "--no-daemon --no-channel-add --no-modify-profile\n"; got != want {
+		t.Errorf("installer ran with %q, want %q", got, want)
+	}
+	t.Logf("verified and ran the installer in %v", time.Since(start).Round(time.Millisecond))
 }
