@@ -72,7 +72,10 @@ func childDrift(top, decl *InputDecl, node *lockfile.Node, path []string) []drif
 	for _, name := range names {
 		edge := node.Inputs[name]
 		var ov *InputDecl
-		if decl != nil {
+		if decl != nil && len(path) == 1 {
+			// Nix 2.8 applies the root flake's overrides to the inputs of
+			// its inputs only; deeper ones (inputs.a.inputs.b.inputs.c)
+			// are ignored.
 			ov = decl.Inputs[name]
 		}
 		at := top
@@ -88,23 +91,45 @@ func childDrift(top, decl *InputDecl, node *lockfile.Node, path []string) []drif
 				out = append(out, drift{at, fmt.Sprintf("input %s follows %q but flake.lock has %s", p, strings.Join(ov.Follows, "/"), describeEdge(edge))})
 			}
 		case ov != nil && ov.HasRef:
-			if edge.IsFollows() || !edge.Node.Original.Equal(ov.Ref.Ordered()) {
+			if edge.IsFollows() || !lockedSatisfies(edge.Node.Locked, ov.Ref) {
 				out = append(out, drift{at, fmt.Sprintf("input %s is overridden to %s but flake.lock has %s", p, ov.Ref, describeEdge(edge))})
 			} else {
 				out = append(out, childDrift(top, ov, edge.Node, append(slices.Clone(path), name))...)
 			}
-		case edge.IsFollows():
+		case edge.IsFollows() && len(path) == 1:
 			// A follows inside the input's own subtree comes from the
 			// input's flake.nix; one pointing elsewhere was an override
 			// of the root flake, which flake.nix no longer makes.
 			if len(edge.Follows) == 0 || edge.Follows[0] != path[0] {
 				out = append(out, drift{at, fmt.Sprintf("flake.lock makes input %s follow %q, which flake.nix no longer declares", p, strings.Join(edge.Follows, "/"))})
 			}
+		case edge.IsFollows():
 		default:
 			out = append(out, childDrift(top, ov, edge.Node, append(slices.Clone(path), name))...)
 		}
 	}
 	return out
+}
+
+// lockedSatisfies reports whether a locked node is what fetching the
+// override ref would give. Nix 2.8 always refetches an overridden input of
+// an input and keeps the input's own reference as `original`, so only the
+// `locked` attributes record the override: each attribute of ref but the
+// branch must be there. An indirect ref resolves through the registry,
+// which lint does not read: it is taken to agree.
+func lockedSatisfies(locked flakeref.Attrs, ref flakeref.Ref) bool {
+	if ref.Type == flakeref.TypeIndirect {
+		return true
+	}
+	for _, a := range ref.Ordered() {
+		if a.Name == "ref" {
+			continue
+		}
+		if v, ok := locked.Get(a.Name); !ok || v != a.Value {
+			return false
+		}
+	}
+	return true
 }
 
 func describeEdge(in lockfile.Input) string {

@@ -149,7 +149,7 @@ func declaredInputs(x syntax.Expr, src []byte) (*Declared, string) {
 		return nil, r.err
 	}
 	for _, name := range r.d.Order {
-		r.finish(r.d.Inputs[name], true)
+		r.finish(r.d.Inputs[name])
 	}
 	if r.err != "" {
 		return nil, r.err
@@ -325,7 +325,7 @@ func (r *declReader) inputAttr(d *InputDecl, path []syntax.AttrName, value synta
 // finish turns the collected attributes into a reference, as Nix 2.8's
 // parseFlakeInput does: the attribute form when "type" is given, else the
 // url, else (for a top-level input that does not follow) flake:NAME.
-func (r *declReader) finish(d *InputDecl, top bool) {
+func (r *declReader) finish(d *InputDecl) {
 	switch {
 	case d.attrs != nil && d.attrs["type"] != nil:
 		m := map[string]any{}
@@ -345,11 +345,14 @@ func (r *declReader) finish(d *InputDecl, top bool) {
 	case d.hasURL:
 		d.Ref, d.RefErr = flakeref.Parse(d.url)
 		d.HasRef = d.RefErr == nil
-	case !d.HasFollows && top:
-		d.Ref, d.RefErr = flakeref.Parse("flake:" + d.Name)
+	case !d.HasFollows:
+		// Nix 2.8 reads an override without url (one that only sets
+		// inputs of the input) the same way: as flake:NAME.
+		name := d.Name[strings.LastIndex(d.Name, "/")+1:]
+		d.Ref, d.RefErr = flakeref.Parse("flake:" + name)
 		d.HasRef = d.RefErr == nil
 	}
 	for _, o := range d.Inputs {
-		r.finish(o, false)
+		r.finish(o)
 	}
 }
