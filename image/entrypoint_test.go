@@ -81,7 +81,7 @@ exec "$@"
 // box is one sandbox for entrypoint.sh: a home, stub commands, bare git
 // repos standing in for GitHub, and the paths the entrypoint reads.
 type box struct {
-	t                                         *testing.T
+	t                                         testing.TB
 	dir, home, stubDir, state, git, tokenFile string
 	env                                       map[string]string
 	tty                                       bool // run on a terminal, as docker run -it does
@@ -92,7 +92,7 @@ type result struct {
 	stdout, stderr string
 }
 
-func newBox(t *testing.T) *box {
+func newBox(t testing.TB) *box {
 	t.Helper()
 	oracle.Require(t, "bash")
 	oracle.Require(t, "git")
@@ -629,14 +629,14 @@ func TestDevShell(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func mustMkdir(t *testing.T, dir string) {
+func mustMkdir(t testing.TB, dir string) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func writeFile(t *testing.T, path, body string, mode os.FileMode) {
+func writeFile(t testing.TB, path, body string, mode os.FileMode) {
 	t.Helper()
 	mustMkdir(t, filepath.Dir(path))
 	if err := os.WriteFile(path, []byte(body), mode); err != nil {
@@ -647,7 +647,7 @@ func writeFile(t *testing.T, path, body string, mode os.FileMode) {
 	}
 }
 
-func readFile(t *testing.T, path string) string {
+func readFile(t testing.TB, path string) string {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -32,7 +32,7 @@ const (
 
 // podman runs podman with runc, as DESIGN.md says works on these machines.
 type podman struct {
-	t    *testing.T
+	t    testing.TB
 	path string
 }
 
@@ -68,6 +68,19 @@ func (p podman) must(args ...string) string {
 }
 
 func TestImage(t *testing.T) {
+	p, fix := setupImages(t)
+	t.Run("contents", func(t *testing.T) { testContents(t, p) })
+	t.Run("no token", func(t *testing.T) { testNoToken(t, p) })
+	t.Run("token file, clone, nix develop, signals", func(t *testing.T) { testDevShell(t, p, fix) })
+	t.Run("docker socket", func(t *testing.T) { testDockerSocket(t, p, fix) })
+	t.Run("dockerd unprivileged", func(t *testing.T) { testDockerdUnprivileged(t, p, fix) })
+	t.Run("dockerd privileged", func(t *testing.T) { testDockerdPrivileged(t, p, fix) })
+	t.Run("upstream nix", func(t *testing.T) { testUpstreamNix(t, p) })
+}
+
+// setupImages builds the image (scripts/build-image) and the test image with
+// git, and makes the fixtures; it skips unless DEVBOX_IMAGE_TESTS=1.
+func setupImages(t testing.TB) (podman, fixtures) {
 	if os.Getenv(imageTestsEnv) != "1" {
 		t.Skipf("set %s=1 to build and run the image with podman (several minutes)", imageTestsEnv)
 	}
@@ -99,14 +112,31 @@ func TestImage(t *testing.T) {
 	p.must("build", "--network", "host", "--format", "docker", "-t", gitTag, ctx)
 	t.Logf("built %s in %v", gitTag, time.Since(start).Round(time.Second))
 
-	fix := newFixtures(t)
-	t.Run("contents", func(t *testing.T) { testContents(t, p) })
-	t.Run("no token", func(t *testing.T) { testNoToken(t, p) })
-	t.Run("token file, clone, nix develop, signals", func(t *testing.T) { testDevShell(t, p, fix) })
-	t.Run("docker socket", func(t *testing.T) { testDockerSocket(t, p, fix) })
-	t.Run("dockerd unprivileged", func(t *testing.T) { testDockerdUnprivileged(t, p, fix) })
-	t.Run("dockerd privileged", func(t *testing.T) { testDockerdPrivileged(t, p, fix) })
-	t.Run("upstream nix", func(t *testing.T) { testUpstreamNix(t, p) })
+	return p, newFixtures(t)
+}
+
+// BenchmarkStartup measures what a developer waits for: docker run to the
+// dev shell in a new container (clone, first nix develop), and a restart of
+// the same container (workspace and Nix store reused). It reports both and
+// their ratio. Run it with scripts/bench-image.
+func BenchmarkStartup(b *testing.B) {
+	p, fix := setupImages(b)
+	b.ResetTimer()
+	var first, restart time.Duration
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprintf("devbox-bench-%d", time.Now().UnixNano())
+		args := append([]string{"run", "--name", name, "--network", "none", "-e", "GITHUB_TOKEN=tok", "-e", "DEVBOX_DOCKER=none"}, fix.args()...)
+		start := time.Now()
+		p.must(append(args, gitTag, "true")...)
+		first += time.Since(start)
+		start = time.Now()
+		p.must("start", "--attach", name)
+		restart += time.Since(start)
+		p.must("rm", name)
+	}
+	b.ReportMetric(float64(first.Milliseconds())/float64(b.N), "first-ms/op")
+	b.ReportMetric(float64(restart.Milliseconds())/float64(b.N), "restart-ms/op")
+	b.ReportMetric(float64(restart)/float64(first), "restart/first")
 }
 
 // fixtures are the host files mounted into the test containers.
@@ -114,7 +144,7 @@ type fixtures struct {
 	dir, token, tokenFile, gh string
 }
 
-func newFixtures(t *testing.T) fixtures {
+func newFixtures(t testing.TB) fixtures {
 	b := newBox(t) // for its bare-repo helper
 	b.repo("acme/app", map[string]string{"flake.nix": offlineFlake})
 	dir := b.dir
