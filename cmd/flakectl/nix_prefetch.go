@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/nix-community/go-nix/pkg/nixhash"
 	"github.com/spf13/cobra"
 
+	"github.com/system1/devbox/githubapi"
 	"github.com/system1/devbox/nix/flakeref"
 	"github.com/system1/devbox/nix/nar"
 )
@@ -24,6 +26,7 @@ type nixPrefetchOptions struct {
 	ref      string
 	json     bool
 	maxBytes int64
+	apiURL   string
 }
 
 func newNixPrefetchCmd(s *streams) *cobra.Command {
@@ -36,8 +39,11 @@ its store path and its locked reference) without Nix and without writing
 anything to disk: a tarball is unpacked in memory (bounded by --max-size)
 and hashed there. A ?narHash= in REF is checked, as Nix checks it.
 
-REF is a local tarball, file:///x.tar.gz (also .tgz, .tar, .tar.bz2), or a
-local directory, path:/dir. github: references are not supported yet.
+REF is a local tarball, file:///x.tar.gz (also .tgz, .tar, .tar.bz2), a
+local directory, path:/dir, or github:OWNER/REPO[/REF-OR-REV][?dir=…], fetched
+as Nix 2.8 fetches it: GET /repos/OWNER/REPO/commits/REF (HEAD by default)
+unless a rev is given, then the tarball of that commit. The token, if any,
+comes from GITHUB_TOKEN; --api-url points at GitHub Enterprise Server.
 
 The text output is the line Nix 2.8 prints (on stderr; flakectl prints it on
 stdout). --json prints what 'nix flake prefetch --json' prints on Nix 2.8:
@@ -57,7 +63,10 @@ verbatim, whatever they point at, as Nix keeps them.
   flakectl nix prefetch --json file:///tmp/src.tar.gz | jq -r .hash
 
   # A local directory
-  flakectl nix prefetch path:/home/me/project`,
+  flakectl nix prefetch path:/home/me/project
+
+  # A GitHub repository at a tag
+  GITHUB_TOKEN=… flakectl nix prefetch github:system1/devbox/v1.2.0`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ref = args[0]
@@ -66,6 +75,7 @@ verbatim, whatever they point at, as Nix keeps them.
 	}
 	cmd.Flags().BoolVar(&opts.json, "json", false, `print {"hash":…,"storePath":…} as nix flake prefetch --json does`)
 	cmd.Flags().Int64Var(&opts.maxBytes, "max-size", nar.DefaultMaxBytes, "refuse a tarball whose files hold more than this many bytes in total")
+	cmd.Flags().StringVar(&opts.apiURL, "api-url", githubapi.DefaultAPIURL, "GitHub API base URL, for github: references")
 	return cmd
 }
 
@@ -113,7 +123,16 @@ func nixPrefetchRun(s *streams, opts *nixPrefetchOptions) error {
 			return err
 		}
 		hash, locked = h, ref.With("lastModified", mtime.Unix())
-	case flakeref.TypeGitHub, flakeref.TypeGitLab, flakeref.TypeSourceHut:
+	case flakeref.TypeGitHub:
+		if ref.Host() != "" {
+			return badInputf("flake reference '%s': host= is not supported; use --api-url", opts.ref)
+		}
+		var err error
+		hash, locked, err = prefetchGitHub(ref, opts)
+		if err != nil {
+			return err
+		}
+	case flakeref.TypeGitLab, flakeref.TypeSourceHut:
 		return badInputf("flake reference '%s': %s: references are not supported yet", opts.ref, ref.Type)
 	default:
 		return badInputf("flake reference '%s': %s references are not supported (use path:/dir or file:///x.tar.gz)", opts.ref, ref.Type)
@@ -138,6 +157,48 @@ func nixPrefetchRun(s *streams, opts *nixPrefetchOptions) error {
 	locked = locked.With("narHash", sri)
 	fmt.Fprintf(s.Out, "Downloaded '%s' to '%s' (hash '%s').\n", locked, storePath, sri)
 	return nil
+}
+
+// prefetchGitHub fetches a github: input as Nix 2.8 does: the commit of
+// the ref (HEAD when none) unless a rev is given, then that commit's tarball.
+// The locked reference has the rev instead of the ref, and the tarball's
+// top-level mtime (the committer date) as lastModified.
+func prefetchGitHub(ref flakeref.Ref, opts *nixPrefetchOptions) (*nixhash.Hash, flakeref.Ref, error) {
+	token, err := githubapi.TokenFromEnv("")
+	if err != nil {
+		return nil, ref, badInputf("%v", err)
+	}
+	client, err := githubapi.New(githubapi.Config{APIURL: opts.apiURL, Token: token})
+	if err != nil {
+		return nil, ref, badInputf("%v", err)
+	}
+	ctx := context.Background()
+	rev := ref.Rev()
+	if rev == "" {
+		name := ref.Ref()
+		if name == "" {
+			name = "HEAD"
+		}
+		commit, err := client.ResolveCommit(ctx, ref.Owner(), ref.Repo(), name)
+		if err != nil {
+			return nil, ref, err
+		}
+		rev = commit.SHA
+	}
+	body, err := client.Tarball(ctx, ref.Owner(), ref.Repo(), rev)
+	if err != nil {
+		return nil, ref, err
+	}
+	defer body.Close()
+	tree, err := nar.ReadTarball(body, nar.Limits{MaxBytes: opts.maxBytes})
+	if err != nil {
+		return nil, ref, fmt.Errorf("tarball of %s/%s at %s: %v", ref.Owner(), ref.Repo(), rev, err)
+	}
+	h, err := tree.Hash(nixhash.SHA256)
+	if err != nil {
+		return nil, ref, err
+	}
+	return h, ref.Without("ref").With("rev", rev).With("lastModified", tree.ModTime.Unix()), nil
 }
 
 // localTarball returns the file a tarball reference names; only file: URLs
