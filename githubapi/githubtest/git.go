@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,19 +44,31 @@ func Symlink(target string) File { return File{Content: target, Mode: ModeSymlin
 // real git object, so SHAs and archives are exactly what git (and GitHub)
 // produce.
 type gitRepo struct {
-	dir string
+	dir           string
+	initialBranch string
+
+	once    sync.Once
+	initErr error
 }
 
-func initGitRepo(dir string) (*gitRepo, error) {
-	r := &gitRepo{dir: dir}
-	if _, err := r.git(nil, nil, "init", "--quiet", "--bare", dir); err != nil {
-		return nil, err
-	}
-	return r, nil
+// newGitRepo names a bare repository created on first use: an organisation
+// of a thousand repositories costs nothing until a test reads one.
+func newGitRepo(dir, initialBranch string) *gitRepo {
+	return &gitRepo{dir: dir, initialBranch: initialBranch}
 }
 
 // git runs git on the repository and returns its stdout.
 func (r *gitRepo) git(env []string, stdin io.Reader, args ...string) ([]byte, error) {
+	r.once.Do(func() {
+		_, r.initErr = r.run(nil, nil, "init", "--quiet", "--bare", "--initial-branch="+r.initialBranch, r.dir)
+	})
+	if r.initErr != nil {
+		return nil, r.initErr
+	}
+	return r.run(env, stdin, args...)
+}
+
+func (r *gitRepo) run(env []string, stdin io.Reader, args ...string) ([]byte, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Env = append(os.Environ(),
 		"GIT_DIR="+r.dir,
@@ -350,6 +363,9 @@ func (r *gitRepo) isAncestor(a, b string) bool {
 // come from the commit itself and every entry is stamped with the commit's
 // committer date.
 func (r *gitRepo) archive(w io.Writer, sha, prefix string) error {
+	if _, err := r.git(nil, nil, "rev-parse", "--verify", "--quiet", sha+"^{commit}"); err != nil {
+		return err
+	}
 	cmd := exec.Command("git", "archive", "--format=tar.gz", "--prefix="+prefix+"/", sha)
 	cmd.Env = append(os.Environ(), "GIT_DIR="+r.dir, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
 	var stderr bytes.Buffer

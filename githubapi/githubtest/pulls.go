@@ -1,6 +1,7 @@
 package githubtest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -249,17 +250,41 @@ func (s *Server) addLabels(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	if p == nil {
 		return
 	}
-	var body struct {
-		Labels []string `json:"labels"`
-	}
-	if !s.decodeBody(w, r, &body) {
+	// The documented body is {"labels": [...]}, or the array alone; each
+	// label a name or {"name": ...}.
+	var raw json.RawMessage
+	if !s.decodeBody(w, r, &raw) {
 		return
 	}
-	if len(body.Labels) == 0 {
+	var body struct {
+		Labels []json.RawMessage `json:"labels"`
+	}
+	if err := json.Unmarshal(raw, &body.Labels); err != nil {
+		if err := json.Unmarshal(raw, &body); err != nil {
+			s.malformed(w, r, http.StatusUnprocessableEntity, "labels must be an array or {\"labels\": [...]}")
+			return
+		}
+	}
+	var names []string
+	for _, l := range body.Labels {
+		var name string
+		var obj struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(l, &name) != nil {
+			if json.Unmarshal(l, &obj) != nil || obj.Name == "" {
+				s.malformed(w, r, http.StatusUnprocessableEntity, "a label must be a name or {\"name\": ...}")
+				return
+			}
+			name = obj.Name
+		}
+		names = append(names, name)
+	}
+	if len(names) == 0 {
 		s.malformed(w, r, http.StatusUnprocessableEntity, "labels is required")
 		return
 	}
-	p.labels = addUnique(p.labels, body.Labels...)
+	p.labels = addUnique(p.labels, names...)
 	labels := []any{}
 	for _, l := range p.labels {
 		labels = append(labels, map[string]any{"name": l})

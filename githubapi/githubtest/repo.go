@@ -41,21 +41,15 @@ func (s *Server) CreateRepo(owner, name string, opts RepoOptions) *Repo {
 	if _, ok := s.repos[key]; ok {
 		s.t.Fatalf("githubtest: repository %s/%s already exists", owner, name)
 	}
-	g, err := initGitRepo(filepath.Join(s.dir, fmt.Sprintf("%d.git", len(s.order)+1)))
-	if err != nil {
-		s.t.Fatalf("githubtest: %v", err)
+	if opts.DefaultBranch == "" {
+		opts.DefaultBranch = "main"
 	}
+	// HEAD names the default branch, so "HEAD" resolves as on GitHub.
+	g := newGitRepo(filepath.Join(s.dir, fmt.Sprintf("%d.git", len(s.order)+1)), opts.DefaultBranch)
 	r := &Repo{
 		s: s, id: 1000 + len(s.order), owner: owner, name: name,
 		defaultBranch: opts.DefaultBranch, private: opts.Private, archived: opts.Archived, fork: opts.Fork,
 		topics: append([]string{}, opts.Topics...), created: time.Now().UTC(), git: g,
-	}
-	if r.defaultBranch == "" {
-		r.defaultBranch = "main"
-	}
-	// HEAD names the default branch, so "HEAD" resolves as on GitHub.
-	if _, err := g.git(nil, nil, "symbolic-ref", "HEAD", "refs/heads/"+r.defaultBranch); err != nil {
-		s.t.Fatalf("githubtest: %v", err)
 	}
 	s.repos[key] = r
 	s.order = append(s.order, r)

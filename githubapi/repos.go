@@ -1,0 +1,222 @@
+package githubapi
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"golang.org/x/mod/semver"
+)
+
+// Repo is what bump needs to know of a repository.
+type Repo struct {
+	Owner, Name   string
+	DefaultBranch string
+	Private       bool
+	Archived      bool
+	Fork          bool
+	Topics        []string
+}
+
+// FullName is "owner/name".
+func (r Repo) FullName() string { return r.Owner + "/" + r.Name }
+
+func repoFrom(r *github.Repository) Repo {
+	return Repo{
+		Owner: r.GetOwner().GetLogin(), Name: r.GetName(), DefaultBranch: r.GetDefaultBranch(),
+		Private: r.GetPrivate(), Archived: r.GetArchived(), Fork: r.GetFork(), Topics: r.Topics,
+	}
+}
+
+// ListOrgRepos lists every repository of org, following pagination.
+func (c *Client) ListOrgRepos(ctx context.Context, org string) ([]Repo, error) {
+	opts := &github.RepositoryListByOrgOptions{Type: "all", Sort: "full_name", ListOptions: github.ListOptions{PerPage: 100}}
+	var repos []Repo
+	for {
+		var page []*github.Repository
+		var resp *github.Response
+		err := c.call(ctx, "listing the repositories of "+org, func() (r *github.Response, err error) {
+			page, resp, err = c.gh.Repositories.ListByOrg(ctx, org, opts)
+			return resp, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page {
+			repos = append(repos, repoFrom(r))
+		}
+		if resp.NextPage == 0 {
+			return repos, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// GetRepo reads one repository (its default branch, flags and topics).
+func (c *Client) GetRepo(ctx context.Context, owner, name string) (Repo, error) {
+	var r *github.Repository
+	err := c.call(ctx, "reading "+owner+"/"+name, func() (resp *github.Response, err error) {
+		r, resp, err = c.gh.Repositories.Get(ctx, owner, name)
+		return resp, err
+	})
+	if err != nil {
+		return Repo{}, err
+	}
+	return repoFrom(r), nil
+}
+
+// File is a file's contents at a ref, with its blob SHA.
+type File struct {
+	Path    string
+	SHA     string
+	Content []byte
+}
+
+// GetFile reads the file at path at ref ("" for the default branch). A
+// missing file is an error wrapping ErrNotFound.
+func (c *Client) GetFile(ctx context.Context, owner, name, filePath, ref string) (*File, error) {
+	var fc *github.RepositoryContent
+	err := c.call(ctx, fmt.Sprintf("reading %s/%s %s", owner, name, filePath), func() (resp *github.Response, err error) {
+		fc, _, resp, err = c.gh.Repositories.GetContents(ctx, owner, name, filePath, &github.RepositoryContentGetOptions{Ref: ref})
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fc == nil || fc.GetType() != "file" {
+		return nil, fmt.Errorf("reading %s/%s %s: not a file (%s)", owner, name, filePath, fc.GetType())
+	}
+	content, err := fc.GetContent()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s/%s %s: %v", owner, name, filePath, err)
+	}
+	return &File{Path: fc.GetPath(), SHA: fc.GetSHA(), Content: []byte(content)}, nil
+}
+
+// FindFiles returns the paths of every file named base (e.g. "flake.nix")
+// in the tree of ref, sorted: the flakes of a monorepo, in one request.
+func (c *Client) FindFiles(ctx context.Context, owner, name, ref, base string) ([]string, error) {
+	var tree *github.Tree
+	what := fmt.Sprintf("listing the files of %s/%s at %s", owner, name, ref)
+	err := c.call(ctx, what, func() (resp *github.Response, err error) {
+		tree, resp, err = c.gh.Git.GetTree(ctx, owner, name, ref, true)
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if tree.GetTruncated() {
+		return nil, fmt.Errorf("%s: the tree is too large for one request (GitHub truncated it)", what)
+	}
+	var paths []string
+	for _, e := range tree.Entries {
+		if e.GetType() == "blob" && path.Base(e.GetPath()) == base {
+			paths = append(paths, e.GetPath())
+		}
+	}
+	sort.Strings(paths)
+	return paths, nil
+}
+
+// Commit is a resolved commit.
+type Commit struct {
+	SHA           string
+	Tree          string
+	CommitterDate time.Time
+	Message       string
+}
+
+// ResolveCommit resolves ref (a branch, tag, SHA or "HEAD") to its commit,
+// as Nix does for a github: input: GET /repos/O/R/commits/REF.
+func (c *Client) ResolveCommit(ctx context.Context, owner, name, ref string) (*Commit, error) {
+	var rc *github.RepositoryCommit
+	err := c.call(ctx, fmt.Sprintf("resolving %s/%s %s", owner, name, ref), func() (resp *github.Response, err error) {
+		rc, resp, err = c.gh.Repositories.GetCommit(ctx, owner, name, ref, nil)
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Commit{
+		SHA: rc.GetSHA(), Tree: rc.GetCommit().GetTree().GetSHA(),
+		CommitterDate: rc.GetCommit().GetCommitter().GetDate().Time, Message: rc.GetCommit().GetMessage(),
+	}, nil
+}
+
+// Tag is a tag and the commit it names.
+type Tag struct {
+	Name string
+	SHA  string
+}
+
+// ListTags lists every tag of the repository, following pagination.
+func (c *Client) ListTags(ctx context.Context, owner, name string) ([]Tag, error) {
+	opts := &github.ListOptions{PerPage: 100}
+	var tags []Tag
+	for {
+		var page []*github.RepositoryTag
+		var resp *github.Response
+		err := c.call(ctx, fmt.Sprintf("listing the tags of %s/%s", owner, name), func() (r *github.Response, err error) {
+			page, resp, err = c.gh.Repositories.ListTags(ctx, owner, name, opts)
+			return resp, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range page {
+			tags = append(tags, Tag{Name: t.GetName(), SHA: t.GetCommit().GetSHA()})
+		}
+		if resp.NextPage == 0 {
+			return tags, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// HighestSemver returns the tag with the highest semantic version
+// (golang.org/x/mod/semver; "1.2.3" counts as "v1.2.3"), ignoring
+// pre-releases unless pre, and tags that are not versions.
+func HighestSemver(tags []Tag, pre bool) (Tag, bool) {
+	var best Tag
+	bestV := ""
+	for _, t := range tags {
+		v := t.Name
+		if !strings.HasPrefix(v, "v") {
+			v = "v" + v
+		}
+		if !semver.IsValid(v) || (!pre && semver.Prerelease(v) != "") {
+			continue
+		}
+		if bestV == "" || semver.Compare(v, bestV) > 0 {
+			best, bestV = t, v
+		}
+	}
+	return best, bestV != ""
+}
+
+// Tarball streams the repository's tarball at rev, as GitHub serves it
+// (GET /repos/O/R/tarball/REV, following the redirect to codeload): one
+// top-level directory OWNER-REPO-SHA7, entries stamped with the committer
+// date. The caller closes it.
+func (c *Client) Tarball(ctx context.Context, owner, name, rev string) (io.ReadCloser, error) {
+	what := fmt.Sprintf("downloading the tarball of %s/%s at %s", owner, name, rev)
+	req, err := c.gh.NewRequest(http.MethodGet, fmt.Sprintf("repos/%s/%s/tarball/%s", owner, name, rev), nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", what, err)
+	}
+	resp, err := c.http.Do(req.WithContext(ctx))
+	if err != nil {
+		return nil, describe(what, err)
+	}
+	if err := github.CheckResponse(resp); err != nil {
+		resp.Body.Close()
+		return nil, describe(what, err)
+	}
+	return resp.Body, nil
+}
