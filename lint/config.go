@@ -152,17 +152,19 @@ func (c *Config) Branches(now time.Time) []string {
 }
 
 // DefaultBranches are nixos-unstable, nixpkgs-unstable and the current and
-// previous NixOS releases at time now (releases come out in May and
-// November: YY.05 and YY.11).
+// previous NixOS releases at time now. Releases come out at the end of May
+// and November (YY.05, YY.11), so a release counts from the month after.
 func DefaultBranches(now time.Time) []string {
 	y, m := now.UTC().Year()%100, now.UTC().Month()
-	cur := fmt.Sprintf("%02d.11", (y+99)%100)
-	prev := fmt.Sprintf("%02d.05", (y+99)%100)
+	last := (y + 99) % 100
+	var cur, prev string
 	switch {
-	case m >= time.November:
+	case m == time.December:
 		cur, prev = fmt.Sprintf("%02d.11", y), fmt.Sprintf("%02d.05", y)
-	case m >= time.May:
-		cur, prev = fmt.Sprintf("%02d.05", y), fmt.Sprintf("%02d.11", (y+99)%100)
+	case m >= time.June:
+		cur, prev = fmt.Sprintf("%02d.05", y), fmt.Sprintf("%02d.11", last)
+	default:
+		cur, prev = fmt.Sprintf("%02d.11", last), fmt.Sprintf("%02d.05", last)
 	}
 	return []string{"nixos-unstable", "nixpkgs-unstable", "nixos-" + cur, "nixos-" + prev}
 }

@@ -96,8 +96,10 @@ func TestDefaultBranches(t *testing.T) {
 		want string
 	}{
 		{"2026-01-15", "nixos-25.11 nixos-25.05"},
-		{"2026-05-01", "nixos-26.05 nixos-25.11"},
-		{"2026-11-30", "nixos-26.11 nixos-26.05"},
+		{"2026-05-31", "nixos-25.11 nixos-25.05"},
+		{"2026-06-01", "nixos-26.05 nixos-25.11"},
+		{"2026-11-30", "nixos-26.05 nixos-25.11"},
+		{"2026-12-01", "nixos-26.11 nixos-26.05"},
 		{"2000-02-01", "nixos-99.11 nixos-99.05"},
 	} {
 		now, _ := time.Parse("2006-01-02", tc.date)

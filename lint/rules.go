@@ -93,6 +93,9 @@ var Syntax = &Rule{
 		} else {
 			msg = f.SyntaxErr.Error()
 		}
+		if bytes.IndexByte(f.Nix.Src, 0) >= 0 {
+			msg = "flake.nix is not text (it holds a NUL byte, where Nix stops reading): " + msg
+		}
 		p.Report(Diagnostic{File: f.Nix.Display, Start: pos, End: pos, Message: msg})
 	},
 }
