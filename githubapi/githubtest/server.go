@@ -64,6 +64,7 @@ type Server struct {
 	requests   []Request
 	latency    time.Duration
 	nextPullID int
+	closed     bool
 }
 
 // Request is one request the fake answered.
@@ -149,14 +150,21 @@ func New(t testing.TB, opts Options) *Server {
 		s.codeloadURL = s.srv.URL + "/_codeload"
 		s.webURL = s.srv.URL + "/_web"
 	}
-	t.Cleanup(s.close)
+	t.Cleanup(s.Close)
 	return s
 }
 
-func (s *Server) close() {
+// Close stops the server and fails the test for every injected fault that
+// never triggered. New registers it with t.Cleanup; calling it earlier is
+// fine.
+func (s *Server) Close() {
 	s.srv.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
 	for _, f := range s.faults {
 		if f.left > 0 && !f.Optional {
 			s.t.Errorf("githubtest: fault %s for %s was injected but never triggered (%d left)", f.describe(), f.Match, f.left)
