@@ -110,7 +110,7 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("GitHub App key: %v (want the PEM private key the App's settings page generates)", err)
 		}
 		itr.BaseURL = strings.TrimSuffix(apiURL, "/")
-		next = itr
+		next = &apiHostOnly{host: base.Host, auth: itr, plain: next}
 	case cfg.Token != "":
 		if strings.ContainsAny(cfg.Token, " \t\r\n") {
 			return nil, errors.New("the GitHub token contains white space: check GITHUB_TOKEN or the token file")
@@ -161,6 +161,19 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", "Bearer "+t.token)
 	return t.next.RoundTrip(req)
+}
+
+// apiHostOnly authenticates requests to the API host only.
+type apiHostOnly struct {
+	host        string
+	auth, plain http.RoundTripper
+}
+
+func (a *apiHostOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host != a.host {
+		return a.plain.RoundTrip(req)
+	}
+	return a.auth.RoundTrip(req)
 }
 
 // GitHub returns the underlying go-github client, for calls this package

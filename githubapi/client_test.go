@@ -420,3 +420,31 @@ func TestWritesArePaced(t *testing.T) {
 }
 
 var _ = io.EOF
+
+func TestGitHubAppAuth(t *testing.T) {
+	fake := githubtest.New(t, githubtest.Options{TLS: true})
+	key := fake.CreateApp(42, 7)
+	fake.CreateRepo("acme", "private", githubtest.RepoOptions{Private: true})
+	c, err := New(Config{APIURL: fake.URL(), App: &App{AppID: 42, InstallationID: 7, PrivateKey: key}, Transport: fake.Client().Transport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := c.GetRepo(context.Background(), "acme", "private"); err != nil {
+			t.Fatalf("as the App: %v", err)
+		}
+	}
+	if n := fake.InstallationTokens(); n != 1 {
+		t.Errorf("%d installation tokens issued, want 1 reused", n)
+	}
+	wrong, err := New(Config{APIURL: fake.URL(), App: &App{AppID: 42, InstallationID: 8, PrivateKey: key}, Transport: fake.Client().Transport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wrong.GetRepo(context.Background(), "acme", "private"); err == nil || !strings.Contains(err.Error(), "installation 8: no installation token (404 Not Found)") {
+		t.Errorf("an installation the App does not have: %v", err)
+	}
+	if _, err := New(Config{App: &App{AppID: 1, InstallationID: 1, PrivateKey: []byte("not a key")}}); err == nil || !strings.Contains(err.Error(), "PEM") {
+		t.Errorf("bad key: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v60/github"
 )
 
@@ -24,8 +25,15 @@ func describe(what string, err error) error {
 		arl *github.AbuseRateLimitError
 		er  *github.ErrorResponse
 		ue  *url.Error
+		ie  *ghinstallation.HTTPError
 	)
 	switch {
+	case errors.As(err, &ie):
+		status := "no answer"
+		if ie.Response != nil {
+			status = ie.Response.Status
+		}
+		return fmt.Errorf("%s: GitHub App installation %d: no installation token (%s): check the App id, the installation id and that the App is installed on the organisation", what, ie.InstallationID, status)
 	case errors.As(err, &rl):
 		return fmt.Errorf("%s: %w", what, rl)
 	case errors.As(err, &grl):

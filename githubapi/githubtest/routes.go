@@ -19,6 +19,7 @@ const docs = "https://docs.github.com/rest"
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /orgs/{org}/repos", s.listOrgRepos)
+	m.HandleFunc("POST /app/installations/{id}/access_tokens", s.createInstallationToken)
 	m.HandleFunc("GET /repos/{owner}/{repo}", s.repoHandler(s.getRepo))
 	m.HandleFunc("GET /repos/{owner}/{repo}/commits/{ref...}", s.repoHandler(s.getCommit))
 	m.HandleFunc("GET /repos/{owner}/{repo}/tarball/{ref...}", s.repoHandler(s.getTarball))

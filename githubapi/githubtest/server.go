@@ -65,6 +65,8 @@ type Server struct {
 	latency    time.Duration
 	nextPullID int
 	closed     bool
+	apps       map[int64]*app
+	issued     int
 }
 
 // Request is one request the fake answered.
@@ -238,7 +240,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.HasPrefix(pattern, "GET /repos/") || strings.HasPrefix(pattern, "GET /orgs/") ||
-		strings.HasPrefix(pattern, "POST ") || strings.HasPrefix(pattern, "PATCH ") || strings.HasPrefix(pattern, "DELETE ") {
+		(strings.HasPrefix(pattern, "POST ") && !strings.HasPrefix(pattern, "POST /app/")) || strings.HasPrefix(pattern, "PATCH ") || strings.HasPrefix(pattern, "DELETE ") {
 		if !s.apiGate(rec, r) {
 			return
 		}
@@ -250,10 +252,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // apiGate checks credentials and the primary rate limit, and sets the
 // rate-limit headers GitHub sends on every API response.
 func (s *Server) apiGate(w http.ResponseWriter, r *http.Request) bool {
-	if auth := r.Header.Get("Authorization"); auth != "" && len(s.tokens) > 0 {
+	s.mu.Lock()
+	checkTokens := len(s.tokens) > 0
+	s.mu.Unlock()
+	if auth := r.Header.Get("Authorization"); auth != "" && checkTokens {
 		scheme, tok, _ := strings.Cut(auth, " ")
 		scheme = strings.ToLower(scheme)
-		if (scheme != "token" && scheme != "bearer") || !s.tokens[tok] {
+		s.mu.Lock()
+		ok := s.tokens[tok]
+		s.mu.Unlock()
+		if (scheme != "token" && scheme != "bearer") || !ok {
 			writeError(w, http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest")
 			return false
 		}
