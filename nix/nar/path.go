@@ -62,7 +62,7 @@ func writePath(w io.Writer, path string) (mtime int64, err error) {
 // It is sequential on purpose: hashing a tree is mostly small system calls
 // (lstat, open, read, close), and spreading them over goroutines was measured
 // to cost more CPU in scheduling than it saved in wall time on a busy
-// machine. Hashing runs on its own goroutine instead (see asyncWriter).
+// machine. Hashing runs on its own goroutine instead (see hashWriter).
 func writePathNode(e *encoder, path string, mtime *int64) error {
 	fi, err := os.Lstat(path)
 	if err != nil {
@@ -97,6 +97,9 @@ func writePathNode(e *encoder, path string, mtime *int64) error {
 	return e.err
 }
 
+// writeDir writes the directory at path. Its small regular files, which the
+// directory listing already says are regular, are opened relative to the
+// directory (see readRegularAt); everything else goes through writePathNode.
 func writeDir(e *encoder, path string, mtime *int64) error {
 	dir, err := os.Open(path)
 	if err != nil {
@@ -119,7 +122,7 @@ func writeDir(e *encoder, path string, mtime *int64) error {
 			}
 			buf, exec, t, ok, err := readRegularAt(dirfd, ent.Name(), streamMin)
 			if err != nil {
-				return fmt.Errorf("%s: %w", filepath.Join(path, ent.Name()), err)
+				return fmt.Errorf("%s: %w", path, err)
 			}
 			if ok {
 				e.regularBytes(exec, buf)
