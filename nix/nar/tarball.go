@@ -110,9 +110,8 @@ func HashTarball(r io.Reader, lim Limits) (*nixhash.Hash, error) {
 // As when Nix unpacks, a later entry replaces an earlier one with the same
 // path, a directory entry for an existing directory keeps its contents,
 // missing parent directories are created, and "." components are dropped.
-// Where flakectl is stricter than Nix 2.8: Nix unpacks "/a" as "a" (we refuse
-// absolute paths), and a name over 255 bytes or a file replacing a non-empty
-// directory fails on Nix's disk rather than here.
+// One difference with Nix 2.8 is deliberate: Nix unpacks "/a" as "a", we
+// refuse absolute paths. Names over 255 bytes fail with Nix too, on its disk.
 //
 // The tree is held in memory, so peak memory is about the unpacked size of
 // the files (measured: 101 MB for 98 MB unpacked); lim.MaxBytes bounds it.
