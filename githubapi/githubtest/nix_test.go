@@ -3,68 +3,29 @@ package githubtest_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/nix-community/go-nix/pkg/nixhash"
 
 	"github.com/system1/devbox/githubapi/githubtest"
-	"github.com/system1/devbox/internal/oracle"
 	"github.com/system1/devbox/nix/nar"
 )
-
-// namespaceEnv marks the test binary re-executed inside a private user,
-// mount and network namespace, where api.github.com is the fake.
-const namespaceEnv = "GITHUBTEST_IN_NAMESPACE"
-
-const namespaceMarker = "nix-against-fake: compared"
 
 // TestNixFetchesFromFake is the proof that the fake is faithful where it
 // matters most: real Nix 2.8 fetches github: inputs from it, over TLS, as
 // it would from GitHub, and what it locks (rev, lastModified, narHash,
 // store path) equals what nix/nar computes from the fake's tarball.
 //
-// Nix cannot be pointed at another API host for github: inputs, so the
-// test re-executes itself under `unshare -rmn`: a private network
-// namespace whose loopback is the only interface, a private mount
-// namespace with an /etc/hosts naming api.github.com, codeload.github.com
-// and github.com as 127.0.0.1, and the fake listening on 127.0.0.1:443
-// with a certificate from its own CA (NIX_SSL_CERT_FILE).
+// It runs inside githubtest.InGitHubNamespace: the fake answers as
+// api.github.com, codeload.github.com and github.com on 127.0.0.1:443 with
+// a certificate from its own CA, in a private network namespace.
 func TestNixFetchesFromFake(t *testing.T) {
-	if os.Getenv(namespaceEnv) == "" {
-		oracle.Require(t, "nix")
-		oracle.Require(t, "git")
-		unshare := oracle.Require(t, "unshare")
-		if os.Geteuid() != 0 && os.Getenv("CI") != "true" {
-			t.Skip("Nix writes to /nix/store: run as root (scripts/test does)")
-		}
-		// Root needs no user namespace, and must not have one: /nix/store
-		// belongs to groups a one-uid mapping cannot map. Anyone else needs
-		// one, and a Nix daemon to write to the store.
-		args := []string{"--mount", "--net"}
-		if os.Geteuid() != 0 {
-			args = append([]string{"--user", "--map-root-user"}, args...)
-		}
-		args = append(args, os.Args[0], "-test.run=^TestNixFetchesFromFake$", "-test.v", "-test.count=1")
-		cmd := exec.Command(unshare, args...)
-		cmd.Env = append(os.Environ(), namespaceEnv+"=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("the test inside the namespace failed: %v\n%s", err, out)
-		}
-		if !bytes.Contains(out, []byte(namespaceMarker)) {
-			t.Fatalf("the test inside the namespace did not compare anything:\n%s", out)
-		}
-		t.Logf("inside the namespace:\n%s", out)
+	if !githubtest.InGitHubNamespace(t) {
 		return
 	}
-	enterNamespace(t)
 
 	const token = "ghp_githubtestToken0123456789"
 	fake := githubtest.New(t, githubtest.Options{Hosts: true, Listen: "127.0.0.1:443", Tokens: []string{token}})
@@ -86,13 +47,6 @@ func TestNixFetchesFromFake(t *testing.T) {
 	files["bin/run"] = githubtest.Executable("#!/bin/sh\necho run again\n")
 	head := repo.Commit("main", files, "second\n", time.Date(2024, 6, 2, 8, 30, 15, 0, time.UTC))
 
-	caFile := fake.WriteCAFile()
-	// An empty global registry: Nix would fetch its default one from
-	// github.com, which the fake rightly refuses as a route it does not know.
-	registry := filepath.Join(t.TempDir(), "registry.json")
-	if err := os.WriteFile(registry, []byte(`{"flakes":[],"version":2}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	cases := []struct {
 		name, ref, rev string
 		token          bool
@@ -106,15 +60,8 @@ func TestNixFetchesFromFake(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(fake.Requests())
-			env := []string{
-				"NIX_SSL_CERT_FILE=" + caFile,
-				"HOME=" + t.TempDir(),
-				"XDG_CACHE_HOME=" + t.TempDir(), // no fetcher cache: Nix must ask the fake
-			}
-			extra := "flake-registry = " + registry + "\n"
-			if tc.token {
-				extra += "access-tokens = github.com=" + token + "\n"
-			}
+			token := map[bool]string{true: token}[tc.token]
+			env := fake.NixEnv(t, token)
 			var meta struct {
 				Locked struct {
 					LastModified int64  `json:"lastModified"`
@@ -123,12 +70,12 @@ func TestNixFetchesFromFake(t *testing.T) {
 				} `json:"locked"`
 				Path string `json:"path"`
 			}
-			runNix(t, env, extra, &meta, "flake", "metadata", "--json", tc.ref)
+			runNix(t, env, &meta, "flake", "metadata", "--json", tc.ref)
 			var prefetch struct {
 				Hash      string `json:"hash"`
 				StorePath string `json:"storePath"`
 			}
-			runNix(t, env, extra, &prefetch, "flake", "prefetch", "--json", tc.ref)
+			runNix(t, env, &prefetch, "flake", "prefetch", "--json", tc.ref)
 
 			// What flakectl computes, from the fake's own tarball.
 			archive, err := repo.Archive(tc.rev)
@@ -189,22 +136,12 @@ func TestNixFetchesFromFake(t *testing.T) {
 			}
 		})
 	}
-	if !t.Failed() {
-		t.Log(namespaceMarker)
-	}
 }
 
-func runNix(t *testing.T, env []string, extraConfig string, v any, args ...string) {
+func runNix(t *testing.T, env []string, v any, args ...string) {
 	t.Helper()
 	cmd := exec.Command("nix", args...)
-	cmd.Env = oracle.NixEnv(env...)
-	{
-		for i, e := range cmd.Env {
-			if strings.HasPrefix(e, "NIX_CONFIG=") {
-				cmd.Env[i] = e + extraConfig
-			}
-		}
-	}
+	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -213,36 +150,5 @@ func runNix(t *testing.T, env []string, extraConfig string, v any, args ...strin
 	}
 	if err := json.Unmarshal(out, v); err != nil {
 		t.Fatalf("nix %s printed %q: %v", strings.Join(args, " "), out, err)
-	}
-}
-
-// enterNamespace brings the loopback interface up and points GitHub's
-// host names at it, in the namespace unshare made.
-func enterNamespace(t *testing.T) {
-	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(fd)
-	var ifr struct {
-		name  [16]byte
-		flags uint16
-		_     [22]byte
-	}
-	copy(ifr.name[:], "lo")
-	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.SIOCGIFFLAGS, uintptr(unsafe.Pointer(&ifr))); errno != 0 {
-		t.Fatalf("reading lo's flags: %v", errno)
-	}
-	ifr.flags |= syscall.IFF_UP | syscall.IFF_RUNNING
-	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.SIOCSIFFLAGS, uintptr(unsafe.Pointer(&ifr))); errno != 0 {
-		t.Fatalf("bringing lo up: %v", errno)
-	}
-	hosts := filepath.Join(t.TempDir(), "hosts")
-	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost api.github.com codeload.github.com github.com\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount(hosts, "/etc/hosts", "", syscall.MS_BIND, ""); err != nil {
-		t.Fatalf("bind-mounting /etc/hosts: %v", err)
 	}
 }
