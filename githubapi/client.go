@@ -43,9 +43,13 @@ type Config struct {
 	// MaxWait is the longest the client waits for a rate limit to reset
 	// before failing (default 10 minutes).
 	MaxWait time.Duration
-	// WritesPerMinute paces content-creating requests (default 80, GitHub's
-	// documented secondary limit).
+	// WritesPerMinute and WritesPerHour pace content-creating requests
+	// (defaults 80 and 500, GitHub's documented secondary limits).
 	WritesPerMinute int
+	WritesPerHour   int
+	// Timeout bounds the wait for a response to start, per attempt
+	// (default 30s); a slow answer is retried like a dropped connection.
+	Timeout time.Duration
 	// UserAgent defaults to "flakectl".
 	UserAgent string
 }
@@ -135,7 +139,18 @@ func New(cfg Config) (*Client, error) {
 	if wpm == 0 {
 		wpm = 80
 	}
-	p.writes = rate.NewLimiter(rate.Every(time.Minute/time.Duration(wpm)), 10)
+	wph := cfg.WritesPerHour
+	if wph == 0 {
+		wph = 500
+	}
+	p.writes = []*rate.Limiter{
+		rate.NewLimiter(rate.Every(time.Minute/time.Duration(wpm)), min(10, wpm)),
+		rate.NewLimiter(rate.Every(time.Hour/time.Duration(wph)), wph),
+	}
+	p.timeout = cfg.Timeout
+	if p.timeout == 0 {
+		p.timeout = 30 * time.Second
+	}
 	hc := &http.Client{Transport: p}
 	gh := github.NewClient(hc)
 	gh.BaseURL = base

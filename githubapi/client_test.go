@@ -256,6 +256,17 @@ func TestRetriesTransientFaults(t *testing.T) {
 		t.Errorf("waits %v: want 2 backoffs, 1 or 2 for the drops and Retry-After's 7s", sl.waits)
 	}
 
+	// A slow answer is given up on and retried.
+	c.pacer.timeout = 200 * time.Millisecond
+	fake.InjectFault(githubtest.Fault{Match: "GET /repos/acme/widgets/commits/", Delay: 5 * time.Second})
+	start := time.Now()
+	if commit, err := c.ResolveCommit(ctx, "acme", "widgets", "main"); err != nil || commit.SHA != head {
+		t.Fatalf("after a slow answer: %v %v", commit, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a slow answer held the client %s", d)
+	}
+
 	// Bounded: a fault that outlasts the retries is reported in one line.
 	fake.InjectFault(githubtest.Fault{Match: "GET /repos/acme/widgets", Status: 503, Times: 6})
 	_, err = c.GetRepo(ctx, "acme", "widgets")
@@ -406,7 +417,7 @@ func TestWritesArePaced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.pacer.writes.SetBurst(1)
+	c.pacer.writes[0].SetBurst(1)
 	start := time.Now()
 	for i := range 4 {
 		if _, err := c.CreateBlob(context.Background(), "acme", "widgets", []byte{byte(i)}); err != nil {

@@ -33,7 +33,8 @@ type pacer struct {
 	maxRetries int
 	maxWait    time.Duration
 	minBackoff time.Duration
-	writes     *rate.Limiter
+	writes     []*rate.Limiter
+	timeout    time.Duration // until the response headers, per attempt
 	sleep      func(ctx context.Context, d time.Duration) error
 	now        func() time.Time
 
@@ -81,9 +82,11 @@ func isWrite(method string) bool {
 
 func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if isWrite(req.Method) && p.writes != nil {
-		if err := p.writes.Wait(ctx); err != nil {
-			return nil, err
+	if isWrite(req.Method) {
+		for _, l := range p.writes {
+			if err := l.Wait(ctx); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for attempt := 0; ; attempt++ {
@@ -101,7 +104,7 @@ func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 			req = req.Clone(ctx)
 			req.Body = body
 		}
-		resp, err := p.next.RoundTrip(req)
+		resp, err := p.attempt(req)
 		wait, retry, rerr := p.judge(resp, err, attempt)
 		if !retry {
 			if rerr != nil {
@@ -121,6 +124,46 @@ func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// errSlow is the error of an attempt whose answer took longer than the
+// pacer's timeout to start.
+var errSlow = errors.New("GitHub did not answer in time")
+
+// attempt sends req once, giving up (with errSlow) if the response headers
+// do not arrive within the timeout; the body may then take as long as it
+// needs (a tarball is large).
+func (p *pacer) attempt(req *http.Request) (*http.Response, error) {
+	if p.timeout <= 0 {
+		return p.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithCancelCause(req.Context())
+	timer := time.AfterFunc(p.timeout, func() { cancel(errSlow) })
+	resp, err := p.next.RoundTrip(req.WithContext(ctx))
+	if !timer.Stop() && context.Cause(ctx) == errSlow {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		cancel(nil)
+		return nil, errSlow
+	}
+	if err != nil {
+		cancel(nil)
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() { cancel(nil) }}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel func()
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 // judge decides what to do with one attempt's outcome: how long to wait
@@ -215,6 +258,9 @@ func (p *pacer) backoff(attempt int) time.Duration {
 // transient reports whether a transport error is worth retrying: a dropped
 // or reset connection, or a timeout, but not a TLS or DNS failure.
 func transient(err error) bool {
+	if errors.Is(err, errSlow) {
+		return true
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
