@@ -151,7 +151,7 @@ func ReadTarball(r io.Reader, lim Limits) (*Tree, error) {
 		if len(parts) == 0 {
 			// "./": the directory the archive unpacks into.
 			if hdr.Typeflag != tar.TypeDir {
-				return nil, fmt.Errorf("%w: entry %q is not a directory", ErrUnsafe, hdr.Name)
+				return nil, fmt.Errorf("%w: entry %q is not a directory", ErrUnsafe, short(hdr.Name))
 			}
 			continue
 		}
@@ -170,7 +170,7 @@ func ReadTarball(r io.Reader, lim Limits) (*Tree, error) {
 			total += hdr.Size
 			data := make([]byte, hdr.Size)
 			if _, err := io.ReadFull(tr, data); err != nil {
-				return nil, fmt.Errorf("reading tarball: %q: %v", hdr.Name, err)
+				return nil, fmt.Errorf("reading tarball: %q: %v", short(hdr.Name), err)
 			}
 			n = &node{kind: kindFile, executable: hdr.Mode&0o100 != 0, data: data}
 		case tar.TypeDir:
@@ -181,7 +181,7 @@ func ReadTarball(r io.Reader, lim Limits) (*Tree, error) {
 			n = &node{kind: kindDir, children: map[string]*node{}}
 		case tar.TypeSymlink:
 			if hdr.Linkname == "" {
-				return nil, fmt.Errorf("reading tarball: symlink %q has an empty target", hdr.Name)
+				return nil, fmt.Errorf("reading tarball: symlink %q has an empty target", short(hdr.Name))
 			}
 			n = &node{kind: kindSymlink, target: hdr.Linkname}
 		case tar.TypeLink:
@@ -196,12 +196,12 @@ func ReadTarball(r io.Reader, lim Limits) (*Tree, error) {
 			copied := *target
 			n = &copied
 		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-			return nil, fmt.Errorf("%w: %q is a device file or fifo", ErrUnsafe, hdr.Name)
+			return nil, fmt.Errorf("%w: %q is a device file or fifo", ErrUnsafe, short(hdr.Name))
 		default:
-			return nil, fmt.Errorf("%w: %q has unsupported tar entry type %q", ErrUnsafe, hdr.Name, hdr.Typeflag)
+			return nil, fmt.Errorf("%w: %q has unsupported tar entry type %q", ErrUnsafe, short(hdr.Name), hdr.Typeflag)
 		}
 		if old != nil && old.kind == kindDir && len(old.children) > 0 && n.kind != kindDir {
-			return nil, fmt.Errorf("%w: %q replaces a non-empty directory", ErrUnsafe, hdr.Name)
+			return nil, fmt.Errorf("%w: %q replaces a non-empty directory", ErrUnsafe, short(hdr.Name))
 		}
 		n.modTime = hdr.ModTime
 		parent.children[name] = n
@@ -242,6 +242,16 @@ func decompress(r io.Reader) (io.Reader, error) {
 	return br, nil
 }
 
+// short keeps a name in an error message to a readable length: pax names
+// can be long.
+func short(name string) string {
+	const max = 100
+	if len(name) <= max {
+		return name
+	}
+	return name[:max] + "…"
+}
+
 // splitName turns an archive path into its components, dropping empty and
 // "." ones, and refuses paths that could land outside the tree.
 func splitName(name string) ([]string, error) {
@@ -249,10 +259,10 @@ func splitName(name string) ([]string, error) {
 		return nil, fmt.Errorf("%w: entry with an empty name", ErrUnsafe)
 	}
 	if strings.HasPrefix(name, "/") {
-		return nil, fmt.Errorf("%w: %q is an absolute path", ErrUnsafe, name)
+		return nil, fmt.Errorf("%w: %q is an absolute path", ErrUnsafe, short(name))
 	}
 	if strings.IndexByte(name, 0) >= 0 {
-		return nil, fmt.Errorf("%w: %q contains a NUL byte", ErrUnsafe, name)
+		return nil, fmt.Errorf("%w: %q contains a NUL byte", ErrUnsafe, short(name))
 	}
 	var parts []string
 	for _, p := range strings.Split(name, "/") {
@@ -260,9 +270,9 @@ func splitName(name string) ([]string, error) {
 		case p == "" || p == ".":
 			continue
 		case p == "..":
-			return nil, fmt.Errorf("%w: %q contains '..'", ErrUnsafe, name)
+			return nil, fmt.Errorf("%w: %q contains '..'", ErrUnsafe, short(name))
 		case len(p) > nameMax:
-			return nil, fmt.Errorf("%w: %q has a component longer than %d bytes", ErrUnsafe, name, nameMax)
+			return nil, fmt.Errorf("%w: %q has a component longer than %d bytes", ErrUnsafe, short(name), nameMax)
 		}
 		parts = append(parts, p)
 	}
@@ -278,9 +288,9 @@ func (d *node) mkdirs(entry string, parts []string) (*node, error) {
 			child = &node{kind: kindDir, children: map[string]*node{}}
 			d.children[p] = child
 		case child.kind == kindSymlink:
-			return nil, fmt.Errorf("%w: %q passes through a symlink", ErrUnsafe, entry)
+			return nil, fmt.Errorf("%w: %q passes through a symlink", ErrUnsafe, short(entry))
 		case child.kind != kindDir:
-			return nil, fmt.Errorf("%w: %q passes through a file", ErrUnsafe, entry)
+			return nil, fmt.Errorf("%w: %q passes through a file", ErrUnsafe, short(entry))
 		}
 		d = child
 	}
@@ -290,26 +300,26 @@ func (d *node) mkdirs(entry string, parts []string) (*node, error) {
 // lookupLink finds the earlier file or symlink a hard link entry names.
 func (d *node) lookupLink(hdr *tar.Header) (*node, error) {
 	if hdr.Linkname == "" {
-		return nil, fmt.Errorf("%w: hard link %q has an empty target", ErrUnsafe, hdr.Name)
+		return nil, fmt.Errorf("%w: hard link %q has an empty target", ErrUnsafe, short(hdr.Name))
 	}
 	parts, err := splitName(hdr.Linkname)
 	if err != nil {
-		return nil, fmt.Errorf("%w (the target of hard link %q)", err, hdr.Name)
+		return nil, fmt.Errorf("%w (the target of hard link %q)", err, short(hdr.Name))
 	}
 	for i, p := range parts {
 		child := d.children[p]
 		switch {
 		case child == nil:
-			return nil, fmt.Errorf("%w: hard link %q: target %q is not in the archive before it", ErrUnsafe, hdr.Name, hdr.Linkname)
+			return nil, fmt.Errorf("%w: hard link %q: target %q is not in the archive before it", ErrUnsafe, short(hdr.Name), short(hdr.Linkname))
 		case i < len(parts)-1 && child.kind != kindDir:
-			return nil, fmt.Errorf("%w: hard link %q: target %q passes through a symlink or file", ErrUnsafe, hdr.Name, hdr.Linkname)
+			return nil, fmt.Errorf("%w: hard link %q: target %q passes through a symlink or file", ErrUnsafe, short(hdr.Name), short(hdr.Linkname))
 		case i == len(parts)-1 && child.kind == kindDir:
-			return nil, fmt.Errorf("%w: hard link %q: target %q is a directory", ErrUnsafe, hdr.Name, hdr.Linkname)
+			return nil, fmt.Errorf("%w: hard link %q: target %q is a directory", ErrUnsafe, short(hdr.Name), short(hdr.Linkname))
 		}
 		d = child
 	}
 	if len(parts) == 0 {
-		return nil, fmt.Errorf("%w: hard link %q: target %q is a directory", ErrUnsafe, hdr.Name, hdr.Linkname)
+		return nil, fmt.Errorf("%w: hard link %q: target %q is a directory", ErrUnsafe, short(hdr.Name), short(hdr.Linkname))
 	}
 	return d, nil
 }
