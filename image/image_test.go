@@ -218,8 +218,16 @@ func testDevShell(t *testing.T, p podman, f fixtures) {
 	name := fmt.Sprintf("devbox-test-%d", time.Now().UnixNano())
 	shell := `echo "marker=$DEVBOX_MARKER shell=$IN_NIX_SHELL user=$(id -un) pwd=$PWD"; ` +
 		`trap 'echo got-TERM; exit 42' TERM; while :; do sleep 0.2; done`
+	// A credentials volume whose files only root may read, as `devbox init` might leave them.
+	creds := t.TempDir()
+	if err := os.Chmod(creds, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(creds, "aws", "credentials"), "[default]\naws_access_key_id = AKIAEXAMPLE\n", 0o600)
+	writeFile(t, filepath.Join(creds, "claude", "settings.json"), "{}\n", 0o600)
 	args := append([]string{"run", "-d", "--name", name, "--network", "none",
-		"-v", f.tokenFile + ":/run/secrets/github_token:ro", "-e", "DEVBOX_DOCKER=none"}, f.args()...)
+		"-v", f.tokenFile + ":/run/secrets/github_token:ro", "-v", creds + ":/devbox-credentials:ro",
+		"-e", "DEVBOX_DOCKER=none"}, f.args()...)
 	start := time.Now()
 	p.must(append(args, gitTag, "bash", "-c", shell)...)
 	defer p.run("rm", "-f", name)
@@ -230,6 +238,12 @@ func testDevShell(t *testing.T, p podman, f fixtures) {
 		t.Errorf("logs lack %q:\n%s", want, logs)
 	}
 
+	perms := p.must("exec", name, "stat", "-c", "%a %U %n", "/home/devbox/.aws", "/home/devbox/.aws/credentials",
+		"/home/devbox/.claude", "/home/devbox/.claude/settings.json")
+	if want := "700 devbox /home/devbox/.aws\n600 devbox /home/devbox/.aws/credentials\n" +
+		"700 devbox /home/devbox/.claude\n600 devbox /home/devbox/.claude/settings.json\n"; perms != want {
+		t.Errorf("credentials in the home:\n%s\nwant:\n%s", perms, want)
+	}
 	if got := p.must("exec", name, "cat", "/tmp/gh-token"); got != f.token {
 		t.Errorf("gh saw GITHUB_TOKEN %q, want the secret file's %q", got, f.token)
 	}
