@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 	"strings"
+
+	"github.com/system1/devbox/nix/syntax"
 )
 
 // Quote returns s as a Nix double-quoted string literal. It is the only way a
@@ -13,33 +15,7 @@ import (
 // (Nix would otherwise read a literal CR or CRLF as a newline), and escapes the
 // $ of every ${ so no value can start an interpolation. Nix strings cannot hold
 // a NUL byte; callers reject such values first (see CheckString).
-func Quote(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '$':
-			if i+1 < len(s) && s[i+1] == '{' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+func Quote(s string) string { return syntax.QuoteString(s) }
 
 // AttrName returns s as one element of a Nix attribute path: bare when it is a
 // plain identifier, quoted with Quote otherwise (keywords included).
@@ -59,20 +35,12 @@ func AttrPath(names ...string) string {
 	return strings.Join(parts, ".")
 }
 
-// keywords cannot be bare attribute names. "or" may be one in a binding but not
-// after a dot in every Nix version, so it is quoted too.
-var keywords = map[string]bool{
-	"if": true, "then": true, "else": true, "assert": true, "with": true,
-	"let": true, "in": true, "rec": true, "inherit": true, "or": true,
-}
-
 // IsIdentifier reports whether s is a plain Nix identifier
 // ([a-zA-Z_][a-zA-Z0-9_'-]*) that is not a keyword, so it needs no quotes.
+// "or" may be a bare name in a binding but not after a dot in every Nix
+// version, so rendering quotes it too.
 func IsIdentifier(s string) bool {
-	if !isIdentifierShape(s) {
-		return false
-	}
-	return !keywords[s]
+	return s != "or" && syntax.IsIdentifier(s)
 }
 
 func isIdentifierShape(s string) bool {

@@ -415,20 +415,34 @@ func printIdentifier(s string) string {
 	if reservedKeywords[s] {
 		return `"` + s + `"`
 	}
-	if !isIDStart(s[0]) {
-		return printLiteralString(s)
-	}
-	for i := 0; i < len(s); i++ {
-		if !isIDChar(s[i]) {
-			return printLiteralString(s)
-		}
+	if !IsIdentifier(s) {
+		return QuoteString(s)
 	}
 	return s
 }
 
-// printLiteralString quotes s as a Nix string literal, as current Nix
-// prints it: escapes for " \ newline CR tab, and \$ before {.
-func printLiteralString(s string) string {
+// IsIdentifier reports whether s has the shape of a Nix identifier,
+// [a-zA-Z_][a-zA-Z0-9_'-]*, and is not a reserved keyword (if then else
+// assert with let in rec inherit), so it can be written bare.
+func IsIdentifier(s string) bool {
+	if s == "" || !isIDStart(s[0]) || reservedKeywords[s] {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isIDChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// printLiteralString is QuoteString; the name follows Nix's.
+func printLiteralString(s string) string { return QuoteString(s) }
+
+// QuoteString quotes s as a Nix string literal, as current Nix prints it:
+// escapes for " \ newline CR tab, and \$ before {, so nothing in s can
+// start an interpolation. It is the one quoting function of the project.
+func QuoteString(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
