@@ -49,6 +49,15 @@ type gitRepo struct {
 
 	once    sync.Once
 	initErr error
+
+	// Objects never change, and every ref change goes through the fake, so
+	// what git said once is kept: a request costs a few git processes at
+	// most, which matters for benchmarks over a thousand repositories.
+	mu      sync.Mutex
+	types   map[string]string
+	commits map[string]*commitInfo
+	trees   map[string][]treeEntry
+	refMap  map[string]string // nil until loaded
 }
 
 // newGitRepo names a bare repository created on first use: an organisation
@@ -199,10 +208,22 @@ func (r *gitRepo) objectType(sha string) string {
 	if !isSHA(sha) {
 		return ""
 	}
+	r.mu.Lock()
+	t, ok := r.types[sha]
+	r.mu.Unlock()
+	if ok {
+		return t
+	}
 	t, err := r.line("cat-file", "-t", sha)
 	if err != nil {
 		return ""
 	}
+	r.mu.Lock()
+	if r.types == nil {
+		r.types = map[string]string{}
+	}
+	r.types[sha] = t
+	r.mu.Unlock()
 	return t
 }
 
@@ -221,6 +242,26 @@ type commitInfo struct {
 }
 
 func (r *gitRepo) readCommit(sha string) (*commitInfo, error) {
+	r.mu.Lock()
+	c, ok := r.commits[sha]
+	r.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := r.parseCommit(sha)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.commits == nil {
+		r.commits = map[string]*commitInfo{}
+	}
+	r.commits[sha] = c
+	r.mu.Unlock()
+	return c, nil
+}
+
+func (r *gitRepo) parseCommit(sha string) (*commitInfo, error) {
 	raw, err := r.readObject("commit", sha)
 	if err != nil {
 		return nil, err
@@ -269,6 +310,27 @@ func parseSignature(v string) Signature {
 
 // lsTree lists a tree; recursive lists every blob and tree beneath it.
 func (r *gitRepo) lsTree(sha string, recursive bool) ([]treeEntry, error) {
+	key := fmt.Sprint(sha, recursive)
+	r.mu.Lock()
+	entries, ok := r.trees[key]
+	r.mu.Unlock()
+	if ok {
+		return entries, nil
+	}
+	entries, err := r.listTree(sha, recursive)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.trees == nil {
+		r.trees = map[string][]treeEntry{}
+	}
+	r.trees[key] = entries
+	r.mu.Unlock()
+	return entries, nil
+}
+
+func (r *gitRepo) listTree(sha string, recursive bool) ([]treeEntry, error) {
 	args := []string{"ls-tree", "-z", "--long"}
 	if recursive {
 		args = append(args, "-r", "-t")
@@ -297,59 +359,113 @@ func (r *gitRepo) lsTree(sha string, recursive bool) ([]treeEntry, error) {
 }
 
 // resolve returns the commit a ref names: a full or abbreviated SHA, a
-// branch, a tag (peeled), or refs/heads/..., refs/tags/....
+// branch, a tag (peeled), refs/heads/..., refs/tags/..., or HEAD.
 func (r *gitRepo) resolve(ref string) (string, bool) {
 	if ref == "" || strings.HasPrefix(ref, "-") || strings.Contains(ref, "..") || strings.ContainsAny(ref, "^~:@{ \\") {
 		return "", false
 	}
+	if isSHA(ref) && r.objectType(ref) == "commit" {
+		return ref, true
+	}
 	candidates := []string{"refs/heads/" + ref, "refs/tags/" + ref}
-	if strings.HasPrefix(ref, "refs/") {
+	switch {
+	case ref == "HEAD":
+		candidates = []string{"refs/heads/" + r.initialBranch}
+	case strings.HasPrefix(ref, "refs/"):
 		candidates = []string{ref}
 	}
-	if ref == "HEAD" {
-		candidates = []string{"HEAD"}
-	}
-	if len(ref) >= 7 && len(ref) <= 40 && isHex(ref) {
-		candidates = append([]string{ref}, candidates...)
-	}
 	for _, c := range candidates {
-		sha, err := r.line("rev-parse", "--verify", "--quiet", "--end-of-options", c+"^{commit}")
-		if err == nil && sha != "" {
+		sha, ok := r.refSHA(c)
+		if !ok {
+			continue
+		}
+		if r.objectType(sha) == "commit" {
+			return sha, true
+		}
+		// An annotated tag: peel it.
+		if peeled, err := r.line("rev-parse", "--verify", "--quiet", "--end-of-options", sha+"^{commit}"); err == nil && peeled != "" {
+			return peeled, true
+		}
+	}
+	if len(ref) >= 7 && len(ref) < 40 && isHex(ref) {
+		if sha, err := r.line("rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}"); err == nil && sha != "" {
 			return sha, true
 		}
 	}
 	return "", false
 }
 
-// refs lists refs under prefix ("refs/heads/", "refs/tags/") with the object
-// each points at.
-func (r *gitRepo) refs(prefix string) ([][2]string, error) {
-	out, err := r.git(nil, nil, "for-each-ref", "--format=%(refname) %(objectname)", prefix)
+// loadRefs reads every ref once; later changes go through updateRef and
+// deleteRef, which keep the map current. r.mu is held.
+func (r *gitRepo) loadRefs() error {
+	if r.refMap != nil {
+		return nil
+	}
+	out, err := r.git(nil, nil, "for-each-ref", "--format=%(refname) %(objectname)")
 	if err != nil {
+		return err
+	}
+	r.refMap = map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if name, sha, ok := strings.Cut(l, " "); ok {
+			r.refMap[name] = sha
+		}
+	}
+	return nil
+}
+
+// refs lists refs under prefix ("refs/heads/", "refs/tags/"), sorted by
+// name, with the object each points at.
+func (r *gitRepo) refs(prefix string) ([][2]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.loadRefs(); err != nil {
 		return nil, err
 	}
 	var refs [][2]string
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if name, sha, ok := strings.Cut(l, " "); ok {
+	for name, sha := range r.refMap {
+		if strings.HasPrefix(name, prefix) {
 			refs = append(refs, [2]string{name, sha})
 		}
 	}
+	sort.Slice(refs, func(i, j int) bool { return refs[i][0] < refs[j][0] })
 	return refs, nil
 }
 
 func (r *gitRepo) refSHA(name string) (string, bool) {
-	sha, err := r.line("rev-parse", "--verify", "--quiet", name)
-	return sha, err == nil && sha != ""
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.loadRefs(); err != nil {
+		return "", false
+	}
+	sha, ok := r.refMap[name]
+	return sha, ok
 }
 
 func (r *gitRepo) updateRef(name, sha string) error {
-	_, err := r.git(nil, nil, "update-ref", name, sha)
-	return err
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.loadRefs(); err != nil {
+		return err
+	}
+	if _, err := r.git(nil, nil, "update-ref", name, sha); err != nil {
+		return err
+	}
+	r.refMap[name] = sha
+	return nil
 }
 
 func (r *gitRepo) deleteRef(name string) error {
-	_, err := r.git(nil, nil, "update-ref", "-d", name)
-	return err
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.loadRefs(); err != nil {
+		return err
+	}
+	if _, err := r.git(nil, nil, "update-ref", "-d", name); err != nil {
+		return err
+	}
+	delete(r.refMap, name)
+	return nil
 }
 
 // isAncestor reports whether a is an ancestor of (or equal to) b.

@@ -53,14 +53,16 @@ type Server struct {
 	ca          *x509.Certificate
 	caPEM       []byte
 
-	mu         sync.Mutex
-	repos      map[string]*Repo // by lower-case "owner/name"
-	order      []*Repo          // creation order: repository ids
-	tokens     map[string]bool  // accepted tokens; empty: any or none
-	rateLimit  int
-	rateUsed   int
-	rateReset  time.Time
-	faults     []*Fault
+	mu        sync.Mutex
+	repos     map[string]*Repo // by lower-case "owner/name"
+	order     []*Repo          // creation order: repository ids
+	tokens    map[string]bool  // accepted tokens; empty: any or none
+	rateLimit int
+	rateUsed  int
+	rateReset time.Time
+	faults    []*Fault
+	// logMu guards requests alone: handlers hold mu while they answer.
+	logMu      sync.Mutex
 	requests   []Request
 	latency    time.Duration
 	nextPullID int
@@ -196,8 +198,8 @@ func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // Requests returns the requests answered so far, in order.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	return append([]Request(nil), s.requests...)
 }
 
@@ -217,12 +219,18 @@ func (s *Server) RequestCount(prefix string) int {
 // serve wraps every request: latency, faults, rate limiting, auth, strict
 // routing and the request log.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	defer func() {
-		s.mu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.RequestURI(), Host: r.Host, Status: rec.status})
-		s.mu.Unlock()
-	}()
+	// The request is logged before it is answered, with its status as
+	// soon as the status is written: a client that has its answer always
+	// finds its request in Requests.
+	s.logMu.Lock()
+	idx := len(s.requests)
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.RequestURI(), Host: r.Host, Status: http.StatusOK})
+	s.logMu.Unlock()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, onStatus: func(code int) {
+		s.logMu.Lock()
+		s.requests[idx].Status = code
+		s.logMu.Unlock()
+	}}
 	if s.latency > 0 {
 		select {
 		case <-time.After(s.latency):
@@ -305,11 +313,13 @@ func (s *Server) authenticated(r *http.Request) bool {
 
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status   int
+	onStatus func(int)
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
+	r.onStatus(code)
 	r.ResponseWriter.WriteHeader(code)
 }
 
