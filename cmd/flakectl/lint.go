@@ -12,17 +12,21 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/system1/devbox/githubapi"
 	"github.com/system1/devbox/lint"
 	"github.com/system1/devbox/render"
 )
 
 type lintOptions struct {
-	paths   []string
-	format  string
-	fix     bool
-	explain string
-	staged  bool
-	config  string
+	paths     []string
+	format    string
+	fix       bool
+	explain   string
+	staged    bool
+	config    string
+	org       string
+	apiURL    string
+	tokenFile string
 }
 
 func newLintCmd(s *streams) *cobra.Command {
@@ -52,7 +56,10 @@ Unknown keys are errors.
 
 --fix applies the mechanical fixes (each file rewritten whole, only when it
 changes; a missing flake.nix gets the one 'flakectl init' writes), then reports
-what is left. --staged checks the versions of files staged in git's index (for
+what is left. --org ORG lints the default branch of every (non-archived)
+repository of a GitHub organisation through the API, with a progress bar on a
+terminal and a summary table (repositories without flake.nix, without
+flake.lock, with errors); the token is GITHUB_TOKEN or --token-file. --staged checks the versions of files staged in git's index (for
 pre-commit hooks) instead of the working tree.
 
 Formats: text (FILE:LINE:COL: SEVERITY RULE: message, and a summary), json
@@ -81,6 +88,10 @@ Exit codes:
   # As a pre-commit hook: the staged flake.nix and flake.lock
   flakectl lint --staged
 
+  # Every repository of a GitHub organisation, through the API (no clone)
+  GITHUB_TOKEN=... flakectl lint --org acme
+  flakectl lint --org acme --format json --token-file ~/.config/gh-token
+
   # What a rule checks and why
   flakectl lint --explain lock-drift`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -93,6 +104,9 @@ Exit codes:
 	f.BoolVar(&opts.fix, "fix", false, "apply suggested fixes, then report what is left")
 	f.StringVar(&opts.explain, "explain", "", "print the documentation of `RULE` and exit")
 	f.BoolVar(&opts.staged, "staged", false, "check the files staged in git's index (pre-commit)")
+	f.StringVar(&opts.org, "org", "", "lint the default branch of every repository of GitHub organisation `ORG`, without cloning")
+	f.StringVar(&opts.apiURL, "api-url", githubapi.DefaultAPIURL, "GitHub API base URL (for --org; GitHub Enterprise: https://HOST/api/v3/)")
+	f.StringVar(&opts.tokenFile, "token-file", "", "read the GitHub token from `FILE` when GITHUB_TOKEN is empty (for --org)")
 	f.StringVar(&opts.config, "config", "", "use this `FILE` instead of each repository's "+lint.ConfigFile)
 	return cmd
 }
@@ -122,6 +136,12 @@ func lintRun(s *streams, opts *lintOptions) error {
 			return badInputf("%v", err)
 		}
 		lo.Config = c
+	}
+	if opts.org != "" {
+		if opts.staged || opts.fix || len(opts.paths) > 0 {
+			return usageErrorf("--org lints through the GitHub API: it takes no PATH, --staged or --fix")
+		}
+		return lintOrg(s, opts, lo)
 	}
 	var trees []lint.Tree
 	if opts.staged {
