@@ -40,36 +40,64 @@ func Executable(s string) File { return File{Content: s, Mode: ModeExecutable} }
 // Symlink is a symbolic link to target, kept verbatim.
 func Symlink(target string) File { return File{Content: target, Mode: ModeSymlink} }
 
-// gitRepo is a bare repository on disk: every object the fake serves is a
-// real git object, so SHAs and archives are exactly what git (and GitHub)
-// produce.
-type gitRepo struct {
-	dir           string
-	initialBranch string
-
+// objectStore is one bare git repository holding the objects of every
+// repository of a fake: every object the fake serves is a real git object,
+// so SHAs and archives are exactly what git (and GitHub) produce. Objects
+// never change, so what git said once is kept, and identical content across
+// a thousand repositories is written once: a request or a test commit costs
+// a few git processes at most.
+type objectStore struct {
+	dir     string
 	once    sync.Once
 	initErr error
 
-	// Objects never change, and every ref change goes through the fake, so
-	// what git said once is kept: a request costs a few git processes at
-	// most, which matters for benchmarks over a thousand repositories.
 	mu      sync.Mutex
 	types   map[string]string
 	commits map[string]*commitInfo
 	trees   map[string][]treeEntry
-	refMap  map[string]string // nil until loaded
+	written map[string]string // blob content, mktree input, commit input -> SHA
 }
 
-// newGitRepo names a bare repository created on first use: an organisation
-// of a thousand repositories costs nothing until a test reads one.
-func newGitRepo(dir, initialBranch string) *gitRepo {
-	return &gitRepo{dir: dir, initialBranch: initialBranch}
+// gitRepo is one repository: the shared objects and its own refs, which
+// live in memory (every ref change goes through the fake).
+type gitRepo struct {
+	*objectStore
+	initialBranch string
+
+	refMu  sync.Mutex
+	refMap map[string]string
+}
+
+func newGitRepo(store *objectStore, initialBranch string) *gitRepo {
+	return &gitRepo{objectStore: store, initialBranch: initialBranch, refMap: map[string]string{}}
+}
+
+// remember returns what key was written as before, or writes it with
+// write and remembers the SHA.
+func (r *objectStore) remember(key string, write func() (string, error)) (string, error) {
+	r.mu.Lock()
+	sha, ok := r.written[key]
+	r.mu.Unlock()
+	if ok {
+		return sha, nil
+	}
+	sha, err := write()
+	if err != nil {
+		return "", err
+	}
+	r.mu.Lock()
+	if r.written == nil {
+		r.written = map[string]string{}
+	}
+	r.written[key] = sha
+	r.mu.Unlock()
+	return sha, nil
 }
 
 // git runs git on the repository and returns its stdout.
-func (r *gitRepo) git(env []string, stdin io.Reader, args ...string) ([]byte, error) {
+func (r *objectStore) git(env []string, stdin io.Reader, args ...string) ([]byte, error) {
 	r.once.Do(func() {
-		_, r.initErr = r.run(nil, nil, "init", "--quiet", "--bare", "--initial-branch="+r.initialBranch, r.dir)
+		_, r.initErr = r.run(nil, nil, "init", "--quiet", "--bare", r.dir)
 	})
 	if r.initErr != nil {
 		return nil, r.initErr
@@ -77,7 +105,7 @@ func (r *gitRepo) git(env []string, stdin io.Reader, args ...string) ([]byte, er
 	return r.run(env, stdin, args...)
 }
 
-func (r *gitRepo) run(env []string, stdin io.Reader, args ...string) ([]byte, error) {
+func (r *objectStore) run(env []string, stdin io.Reader, args ...string) ([]byte, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Env = append(os.Environ(),
 		"GIT_DIR="+r.dir,
@@ -95,14 +123,16 @@ func (r *gitRepo) run(env []string, stdin io.Reader, args ...string) ([]byte, er
 	return stdout.Bytes(), nil
 }
 
-func (r *gitRepo) line(args ...string) (string, error) {
+func (r *objectStore) line(args ...string) (string, error) {
 	out, err := r.git(nil, nil, args...)
 	return strings.TrimSpace(string(out)), err
 }
 
-func (r *gitRepo) writeBlob(content []byte) (string, error) {
-	out, err := r.git(nil, bytes.NewReader(content), "hash-object", "-w", "--stdin")
-	return strings.TrimSpace(string(out)), err
+func (r *objectStore) writeBlob(content []byte) (string, error) {
+	return r.remember("blob "+string(content), func() (string, error) {
+		out, err := r.git(nil, bytes.NewReader(content), "hash-object", "-w", "--stdin")
+		return strings.TrimSpace(string(out)), err
+	})
 }
 
 // treeEntry is one line of `git mktree` input / `git ls-tree` output.
@@ -115,7 +145,7 @@ type treeEntry struct {
 }
 
 // writeTree writes a tree (recursively) for files and returns its SHA.
-func (r *gitRepo) writeTree(files Files) (string, error) {
+func (r *objectStore) writeTree(files Files) (string, error) {
 	dirs := map[string][]treeEntry{"": nil}
 	var paths []string
 	for p := range files {
@@ -150,7 +180,7 @@ func (r *gitRepo) writeTree(files Files) (string, error) {
 	return r.mktree(dirs, "")
 }
 
-func (r *gitRepo) mktree(dirs map[string][]treeEntry, dir string) (string, error) {
+func (r *objectStore) mktree(dirs map[string][]treeEntry, dir string) (string, error) {
 	entries := append([]treeEntry(nil), dirs[dir]...)
 	for d := range dirs {
 		if d == "" {
@@ -169,13 +199,15 @@ func (r *gitRepo) mktree(dirs map[string][]treeEntry, dir string) (string, error
 	return r.mktreeEntries(entries)
 }
 
-func (r *gitRepo) mktreeEntries(entries []treeEntry) (string, error) {
+func (r *objectStore) mktreeEntries(entries []treeEntry) (string, error) {
 	var in bytes.Buffer
 	for _, e := range entries {
 		fmt.Fprintf(&in, "%s %s %s\t%s\n", e.Mode, e.Type, e.SHA, e.Path)
 	}
-	out, err := r.git(nil, &in, "mktree")
-	return strings.TrimSpace(string(out)), err
+	return r.remember("mktree "+in.String(), func() (string, error) {
+		out, err := r.git(nil, &in, "mktree")
+		return strings.TrimSpace(string(out)), err
+	})
 }
 
 // Signature is a commit's author or committer.
@@ -189,7 +221,7 @@ func (s Signature) gitDate() string {
 	return fmt.Sprintf("%d %s", s.Date.Unix(), s.Date.Format("-0700"))
 }
 
-func (r *gitRepo) commitTree(tree string, parents []string, msg string, author, committer Signature) (string, error) {
+func (r *objectStore) commitTree(tree string, parents []string, msg string, author, committer Signature) (string, error) {
 	args := []string{"commit-tree", tree}
 	for _, p := range parents {
 		args = append(args, "-p", p)
@@ -198,13 +230,15 @@ func (r *gitRepo) commitTree(tree string, parents []string, msg string, author, 
 		"GIT_AUTHOR_NAME=" + author.Name, "GIT_AUTHOR_EMAIL=" + author.Email, "GIT_AUTHOR_DATE=" + author.gitDate(),
 		"GIT_COMMITTER_NAME=" + committer.Name, "GIT_COMMITTER_EMAIL=" + committer.Email, "GIT_COMMITTER_DATE=" + committer.gitDate(),
 	}
-	out, err := r.git(env, strings.NewReader(msg), args...)
-	return strings.TrimSpace(string(out)), err
+	return r.remember(fmt.Sprint("commit ", args, env, msg), func() (string, error) {
+		out, err := r.git(env, strings.NewReader(msg), args...)
+		return strings.TrimSpace(string(out)), err
+	})
 }
 
 // objectType returns "blob", "tree", "commit", "tag", or "" if sha is not
 // an object of the repository.
-func (r *gitRepo) objectType(sha string) string {
+func (r *objectStore) objectType(sha string) string {
 	if !isSHA(sha) {
 		return ""
 	}
@@ -227,7 +261,7 @@ func (r *gitRepo) objectType(sha string) string {
 	return t
 }
 
-func (r *gitRepo) readObject(typ, sha string) ([]byte, error) {
+func (r *objectStore) readObject(typ, sha string) ([]byte, error) {
 	return r.git(nil, nil, "cat-file", typ, sha)
 }
 
@@ -241,7 +275,7 @@ type commitInfo struct {
 	Message   string
 }
 
-func (r *gitRepo) readCommit(sha string) (*commitInfo, error) {
+func (r *objectStore) readCommit(sha string) (*commitInfo, error) {
 	r.mu.Lock()
 	c, ok := r.commits[sha]
 	r.mu.Unlock()
@@ -261,7 +295,7 @@ func (r *gitRepo) readCommit(sha string) (*commitInfo, error) {
 	return c, nil
 }
 
-func (r *gitRepo) parseCommit(sha string) (*commitInfo, error) {
+func (r *objectStore) parseCommit(sha string) (*commitInfo, error) {
 	raw, err := r.readObject("commit", sha)
 	if err != nil {
 		return nil, err
@@ -309,7 +343,7 @@ func parseSignature(v string) Signature {
 }
 
 // lsTree lists a tree; recursive lists every blob and tree beneath it.
-func (r *gitRepo) lsTree(sha string, recursive bool) ([]treeEntry, error) {
+func (r *objectStore) lsTree(sha string, recursive bool) ([]treeEntry, error) {
 	key := fmt.Sprint(sha, recursive)
 	r.mu.Lock()
 	entries, ok := r.trees[key]
@@ -330,7 +364,7 @@ func (r *gitRepo) lsTree(sha string, recursive bool) ([]treeEntry, error) {
 	return entries, nil
 }
 
-func (r *gitRepo) listTree(sha string, recursive bool) ([]treeEntry, error) {
+func (r *objectStore) listTree(sha string, recursive bool) ([]treeEntry, error) {
 	args := []string{"ls-tree", "-z", "--long"}
 	if recursive {
 		args = append(args, "-r", "-t")
@@ -395,33 +429,11 @@ func (r *gitRepo) resolve(ref string) (string, bool) {
 	return "", false
 }
 
-// loadRefs reads every ref once; later changes go through updateRef and
-// deleteRef, which keep the map current. r.mu is held.
-func (r *gitRepo) loadRefs() error {
-	if r.refMap != nil {
-		return nil
-	}
-	out, err := r.git(nil, nil, "for-each-ref", "--format=%(refname) %(objectname)")
-	if err != nil {
-		return err
-	}
-	r.refMap = map[string]string{}
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if name, sha, ok := strings.Cut(l, " "); ok {
-			r.refMap[name] = sha
-		}
-	}
-	return nil
-}
-
 // refs lists refs under prefix ("refs/heads/", "refs/tags/"), sorted by
 // name, with the object each points at.
 func (r *gitRepo) refs(prefix string) ([][2]string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.loadRefs(); err != nil {
-		return nil, err
-	}
+	r.refMu.Lock()
+	defer r.refMu.Unlock()
 	var refs [][2]string
 	for name, sha := range r.refMap {
 		if strings.HasPrefix(name, prefix) {
@@ -433,43 +445,31 @@ func (r *gitRepo) refs(prefix string) ([][2]string, error) {
 }
 
 func (r *gitRepo) refSHA(name string) (string, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.loadRefs(); err != nil {
-		return "", false
-	}
+	r.refMu.Lock()
+	defer r.refMu.Unlock()
 	sha, ok := r.refMap[name]
 	return sha, ok
 }
 
 func (r *gitRepo) updateRef(name, sha string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.loadRefs(); err != nil {
-		return err
+	if r.objectType(sha) == "" {
+		return fmt.Errorf("update-ref %s: no object %s", name, sha)
 	}
-	if _, err := r.git(nil, nil, "update-ref", name, sha); err != nil {
-		return err
-	}
+	r.refMu.Lock()
+	defer r.refMu.Unlock()
 	r.refMap[name] = sha
 	return nil
 }
 
 func (r *gitRepo) deleteRef(name string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.loadRefs(); err != nil {
-		return err
-	}
-	if _, err := r.git(nil, nil, "update-ref", "-d", name); err != nil {
-		return err
-	}
+	r.refMu.Lock()
+	defer r.refMu.Unlock()
 	delete(r.refMap, name)
 	return nil
 }
 
 // isAncestor reports whether a is an ancestor of (or equal to) b.
-func (r *gitRepo) isAncestor(a, b string) bool {
+func (r *objectStore) isAncestor(a, b string) bool {
 	_, err := r.git(nil, nil, "merge-base", "--is-ancestor", a, b)
 	return err == nil
 }
@@ -478,7 +478,7 @@ func (r *gitRepo) isAncestor(a, b string) bool {
 // as GitHub's tarball endpoints do: attributes (export-ignore, export-subst)
 // come from the commit itself and every entry is stamped with the commit's
 // committer date.
-func (r *gitRepo) archive(w io.Writer, sha, prefix string) error {
+func (r *objectStore) archive(w io.Writer, sha, prefix string) error {
 	if _, err := r.git(nil, nil, "rev-parse", "--verify", "--quiet", sha+"^{commit}"); err != nil {
 		return err
 	}

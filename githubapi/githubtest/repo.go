@@ -2,7 +2,6 @@ package githubtest
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -45,7 +44,7 @@ func (s *Server) CreateRepo(owner, name string, opts RepoOptions) *Repo {
 		opts.DefaultBranch = "main"
 	}
 	// HEAD names the default branch, so "HEAD" resolves as on GitHub.
-	g := newGitRepo(filepath.Join(s.dir, fmt.Sprintf("%d.git", len(s.order)+1)), opts.DefaultBranch)
+	g := newGitRepo(s.store, opts.DefaultBranch)
 	r := &Repo{
 		s: s, id: 1000 + len(s.order), owner: owner, name: name,
 		defaultBranch: opts.DefaultBranch, private: opts.Private, archived: opts.Archived, fork: opts.Fork,
@@ -68,10 +67,6 @@ func (r *Repo) FullName() string { return r.owner + "/" + r.name }
 
 // DefaultBranch is the repository's default branch.
 func (r *Repo) DefaultBranch() string { return r.defaultBranch }
-
-// Dir is the bare git repository behind r, for tests that inspect it with
-// git.
-func (r *Repo) Dir() string { return r.git.dir }
 
 // Commit makes a commit on branch whose tree is exactly files, with the
 // branch's current head (if any) as parent, and moves the branch to it. The

@@ -483,27 +483,27 @@ func (s *Server) getRef(w http.ResponseWriter, r *http.Request, repo *Repo) {
 }
 
 func (s *Server) listTags(w http.ResponseWriter, r *http.Request, repo *Repo) {
-	out, err := repo.git.git(nil, nil, "for-each-ref", "--sort=-v:refname", "--format=%(refname:strip=2) %(objectname) %(*objectname)", "refs/tags/")
+	refs, err := repo.git.refs("refs/tags/")
 	if err != nil {
 		s.t.Errorf("githubtest: %v", err)
 		return
 	}
+	// Highest version first, roughly as GitHub lists them (clients must not
+	// rely on the order).
+	sort.SliceStable(refs, func(i, j int) bool { return naturalLess(refs[j][0], refs[i][0]) })
 	full := repo.FullName()
 	items := []any{}
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(l)
-		if len(f) < 2 {
+	for _, ref := range refs {
+		name := strings.TrimPrefix(ref[0], "refs/tags/")
+		sha, ok := repo.git.resolve(ref[0])
+		if !ok {
 			continue
 		}
-		sha := f[1]
-		if len(f) == 3 {
-			sha = f[2] // an annotated tag: the commit it tags
-		}
 		items = append(items, map[string]any{
-			"name": f[0], "commit": map[string]any{"sha": sha, "url": s.repoURL(full) + "/commits/" + sha},
-			"zipball_url": s.repoURL(full) + "/zipball/refs/tags/" + f[0],
-			"tarball_url": s.repoURL(full) + "/tarball/refs/tags/" + f[0],
-			"node_id":     "TAG_" + f[0],
+			"name": name, "commit": map[string]any{"sha": sha, "url": s.repoURL(full) + "/commits/" + sha},
+			"zipball_url": s.repoURL(full) + "/zipball/refs/tags/" + name,
+			"tarball_url": s.repoURL(full) + "/tarball/refs/tags/" + name,
+			"node_id":     "TAG_" + name,
 		})
 	}
 	s.paginate(w, r, items)
@@ -841,4 +841,36 @@ func (s *Server) deleteRef(w http.ResponseWriter, r *http.Request, repo *Repo) {
 func atoiPath(r *http.Request, name string) (int, bool) {
 	n, err := strconv.Atoi(r.PathValue(name))
 	return n, err == nil && n > 0
+}
+
+// naturalLess compares strings with runs of digits as numbers: v1.10.0
+// after v1.9.0.
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := digitRun(a), digitRun(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }

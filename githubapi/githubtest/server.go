@@ -40,10 +40,11 @@ import (
 
 // Server is a fake GitHub. Create it with New; it stops when the test ends.
 type Server struct {
-	t   testing.TB
-	srv *httptest.Server
-	mux *http.ServeMux
-	dir string
+	t     testing.TB
+	srv   *httptest.Server
+	store *objectStore
+	mux   *http.ServeMux
+	dir   string
 
 	// apiURL is the API base URL clients use, with a trailing slash;
 	// codeloadURL is where tarball requests redirect to.
@@ -115,6 +116,7 @@ func New(t testing.TB, opts Options) *Server {
 		latency:    opts.Latency,
 		nextPullID: 1,
 	}
+	s.store = &objectStore{dir: filepath.Join(s.dir, "objects.git")}
 	if s.rateLimit == 0 {
 		s.rateLimit = 5000
 	}
