@@ -176,3 +176,81 @@ func lockDriftOnly() *Config {
 	}
 	return c
 }
+
+// TestNixLockedMonorepo: a git repository with two flakes whose locks real
+// Nix wrote (follows, an input's own inputs, flake = false) lints clean; a
+// missing follows shows as duplicate-input, and once its fix is applied and
+// Nix relocks, the lock holds one copy and lint is clean again.
+func TestNixLockedMonorepo(t *testing.T) {
+	w := newDriftWorld(t)
+	repo := t.TempDir()
+	gitCmd(t, repo, "init", "-q")
+	root := w.flakeWith(`  inputs.nixpkgs.url = "path:@/np2";
+  inputs.a.url = "path:@/a";
+  inputs.data = { url = "path:@/data"; flake = false; };`)
+	api := w.flakeWith(`  inputs = {
+    nixpkgs.url = "path:@/np2";
+    a = {
+      url = "path:@/a";
+      inputs.nixpkgs.follows = "nixpkgs";
+      inputs.util.inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };`)
+	writeFile(t, filepath.Join(repo, "flake.nix"), root)
+	writeFile(t, filepath.Join(repo, "services/api/flake.nix"), api)
+	gitCmd(t, repo, "add", "flake.nix", "services/api/flake.nix")
+	w.nix(t, repo, "flake", "lock")
+	w.nix(t, filepath.Join(repo, "services/api"), "flake", "lock")
+	gitCmd(t, repo, "add", "flake.lock", "services/api/flake.lock")
+
+	cfg := &Config{Rules: map[string]string{"devbox-input": "off", "devbox-shell": "off", "stale": "off"}}
+	if err := cfg.complete(); err != nil {
+		t.Fatal(err)
+	}
+	lintRepo := func() *Result {
+		t.Helper()
+		res, err := Run([]Tree{{FS: os.DirFS(repo), Start: ".", Display: repo, OSDir: repo}}, Options{Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	// np2 three times in the root's lock: its own, a's and a/util's; twice
+	// in services/api's, whose deep follows Nix 2.8 ignores. Only a's copy
+	// can be removed from the root flake.
+	res := lintRepo()
+	var got []string
+	for _, d := range res.Diagnostics {
+		rel, _ := filepath.Rel(repo, d.File)
+		got = append(got, fmt.Sprintf("%s %s fixes=%d %s", rel, d.Rule.Name, len(d.Fixes), d.Message[strings.LastIndex(d.Message, ":")+1:]))
+	}
+	want := []string{
+		`flake.nix duplicate-input fixes=1  add inputs.a.inputs.nixpkgs.follows = "nixpkgs";`,
+		`flake.nix duplicate-input fixes=0  input a/util/nixpkgs is one, and Nix 2.8 cannot make it follow from this flake (overrides reach only an input's own inputs)`,
+		`services/api/flake.nix duplicate-input fixes=0  input a/util/nixpkgs is one, and Nix 2.8 cannot make it follow from this flake (overrides reach only an input's own inputs)`,
+	}
+	if res.Flakes != 2 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("%d flakes, diagnostics:\n%s\nwant:\n%s", res.Flakes, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := ApplyFixes(res.Diagnostics); err != nil {
+		t.Fatal(err)
+	}
+	// The fixed flake now drifts from its lock, until Nix relocks it.
+	res = lintRepo()
+	drifts := 0
+	for _, d := range res.Diagnostics {
+		if d.Rule == LockDrift {
+			drifts++
+		}
+	}
+	if drifts != 1 {
+		t.Errorf("after the fix, before relocking: %v, want one lock-drift", res.Diagnostics)
+	}
+	w.nix(t, repo, "flake", "lock")
+	res = lintRepo()
+	if len(res.Diagnostics) != 2 || res.Diagnostics[0].Rule != DuplicateInput || !strings.Contains(res.Diagnostics[0].Message, "has 2 copies") || len(res.Diagnostics[0].Fixes) != 0 {
+		fixed, _ := os.ReadFile(filepath.Join(repo, "flake.nix"))
+		lock, _ := os.ReadFile(filepath.Join(repo, "flake.lock"))
+		t.Errorf("after the fix and nix flake lock: %v\n%s\n%s", res.Diagnostics, fixed, lock)
+	}
+}

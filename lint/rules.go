@@ -454,12 +454,6 @@ var DuplicateInput = &Rule{
 				what = ref.Without("ref").Without("rev").String()
 			}
 			for _, n := range g[1:] {
-				full := []string{"inputs"}
-				for _, name := range n.path {
-					full = append(full, name, "inputs")
-				}
-				full = append(full[:len(full)-1], "follows")
-				line := render.AttrPath(full...) + " = " + render.Quote(canon) + ";"
 				var decl *InputDecl
 				if f.Inputs != nil {
 					decl = f.Inputs.Inputs[n.path[0]]
@@ -468,6 +462,15 @@ var DuplicateInput = &Rule{
 				if decl != nil {
 					start, end = decl.NameStart, decl.NameEnd
 				}
+				if len(n.path) > 2 {
+					// Nix 2.8 ignores overrides deeper than an input's own
+					// inputs, so no line in this flake.nix removes the copy.
+					p.Reportf(f.Nix, start, end, "flake.lock has %d copies of %s: input %s is one, and Nix 2.8 cannot make it follow from this flake (overrides reach only an input's own inputs)",
+						len(g), what, strings.Join(n.path, "/"))
+					continue
+				}
+				full := []string{"inputs", n.path[0], "inputs", n.path[1], "follows"}
+				line := render.AttrPath(full...) + " = " + render.Quote(canon) + ";"
 				d := p.Reportf(f.Nix, start, end, "flake.lock has %d copies of %s: add %s", len(g), what, line)
 				if decl != nil {
 					if at, text, ok := decl.FixSite(f.Nix.Src, full, render.Quote(canon)); ok {
