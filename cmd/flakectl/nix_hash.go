@@ -97,7 +97,11 @@ func nixHashPathRun(s *streams, opts *nixHashPathOptions) error {
 	for _, p := range opts.paths {
 		h, err := nar.HashPath(p, algo)
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.Is(err, nar.ErrUnsupported) {
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+				// The path is the user's; say which, without Go's syscall name.
+				return badInputf("cannot read %s: %v", p, unwrapPathError(err))
+			}
+			if errors.Is(err, nar.ErrUnsupported) {
 				return badInputf("%v", err)
 			}
 			return err
