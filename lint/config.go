@@ -70,7 +70,11 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %s", name, oneLine(strings.TrimPrefix(err.Error(), "yaml: ")))
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = strings.ReplaceAll(msg, " into lint.Config", " (want a mapping of settings)")
+		// yaml quotes a prefix of the offending value, possibly cut inside
+		// a UTF-8 sequence.
+		return nil, fmt.Errorf("%s: %s", name, strings.ToValidUTF8(oneLine(msg), "\uFFFD"))
 	}
 	var extra any
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {

@@ -95,9 +95,20 @@ func checkFlake(f *Flake, now time.Time) []Diagnostic {
 		if sev == SeverityOff {
 			continue
 		}
-		r.Run(&Pass{Rule: r, Flake: f, Config: f.Config, Now: now, sev: sev, out: &ds})
+		runRule(r, &Pass{Rule: r, Flake: f, Config: f.Config, Now: now, sev: sev, out: &ds})
 	}
 	return ds
+}
+
+// runRule runs one rule; a panic (a bug) becomes a diagnostic instead of
+// ending the whole run, which happens on a goroutine of its own.
+func runRule(r *Rule, p *Pass) {
+	defer func() {
+		if e := recover(); e != nil {
+			p.Reportf(p.Flake.Nix, -1, -1, "internal error in rule %s: %v (this is a bug; please report it)", r.Name, e)
+		}
+	}()
+	r.Run(p)
 }
 
 // discover walks t and returns its flakes (found, or required and missing).

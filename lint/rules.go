@@ -462,6 +462,11 @@ var DuplicateInput = &Rule{
 				if decl != nil {
 					start, end = decl.NameStart, decl.NameEnd
 				}
+				if len(n.path) == 1 {
+					p.Reportf(f.Nix, start, end, "flake.lock has %d copies of %s: inputs %s and %s are the same source (make %s follow %s)",
+						len(g), what, n.path[0], canon, n.path[0], render.Quote(canon))
+					continue
+				}
 				if len(n.path) > 2 {
 					// Nix 2.8 ignores overrides deeper than an input's own
 					// inputs, so no line in this flake.nix removes the copy.
