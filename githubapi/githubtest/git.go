@@ -66,10 +66,60 @@ type gitRepo struct {
 
 	refMu  sync.Mutex
 	refMap map[string]string
+	// known are the objects this repository has: the store is shared, but
+	// on GitHub a SHA from another repository is not found.
+	known map[string]bool
 }
 
 func newGitRepo(store *objectStore, initialBranch string) *gitRepo {
-	return &gitRepo{objectStore: store, initialBranch: initialBranch, refMap: map[string]string{}}
+	return &gitRepo{objectStore: store, initialBranch: initialBranch, refMap: map[string]string{}, known: map[string]bool{}}
+}
+
+// objectType is the store's, for objects this repository has.
+func (r *gitRepo) objectType(sha string) string {
+	r.refMu.Lock()
+	ok := r.known[sha]
+	r.refMu.Unlock()
+	if !ok {
+		return ""
+	}
+	return r.objectStore.objectType(sha)
+}
+
+// add records that the repository has sha and, for a tree, everything
+// beneath it (a commit's tree is added with the commit).
+func (r *gitRepo) add(sha string) error {
+	typ := r.objectStore.objectType(sha)
+	var more []string
+	switch typ {
+	case "":
+		return fmt.Errorf("no object %s", sha)
+	case "commit":
+		c, err := r.readCommit(sha)
+		if err != nil {
+			return err
+		}
+		more = append(more, c.Tree)
+	case "tree":
+		entries, err := r.lsTree(sha, true)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if e.Type != "commit" { // submodules point elsewhere
+				more = append(more, e.SHA)
+			}
+		}
+	}
+	r.refMu.Lock()
+	r.known[sha] = true
+	r.refMu.Unlock()
+	for _, m := range more {
+		if err := r.add(m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // remember returns what key was written as before, or writes it with
@@ -422,7 +472,7 @@ func (r *gitRepo) resolve(ref string) (string, bool) {
 		}
 	}
 	if len(ref) >= 7 && len(ref) < 40 && isHex(ref) {
-		if sha, err := r.line("rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}"); err == nil && sha != "" {
+		if sha, err := r.line("rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}"); err == nil && r.objectType(sha) == "commit" {
 			return sha, true
 		}
 	}

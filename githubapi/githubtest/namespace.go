@@ -76,7 +76,7 @@ func InGitHubNamespace(t *testing.T) bool {
 // the namespace: Nix trusts the fake's CA, has its own empty HOME and
 // fetcher cache (so it asks the fake instead of remembering), an empty
 // global flake registry (Nix would fetch its default one from github.com),
-// and token, if not empty, as its github.com access token.
+// a connect timeout that survives a loaded machine, and token, if not empty, as its github.com access token.
 func (s *Server) NixEnv(t testing.TB, token string) []string {
 	t.Helper()
 	dir := t.TempDir()
@@ -88,7 +88,9 @@ func (s *Server) NixEnv(t testing.TB, token string) []string {
 	if err := os.WriteFile(ca, s.caPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	config := "flake-registry = " + registry + "\n"
+	// Without a route to the Internet Nix gives a connection one second,
+	// TLS handshake included: too little on a loaded CI machine.
+	config := "flake-registry = " + registry + "\nconnect-timeout = 30\n"
 	if token != "" {
 		config += "access-tokens = github.com=" + token + "\n"
 	}

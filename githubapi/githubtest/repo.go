@@ -84,6 +84,9 @@ func (r *Repo) Commit(branch string, files Files, message string, when time.Time
 	}
 	sig := Signature{Name: "Test Author", Email: "author@example.com", Date: when}
 	sha, err := r.git.commitTree(tree, parents, message, sig, sig)
+	if err == nil {
+		err = r.git.add(sha)
+	}
 	if err != nil {
 		r.s.t.Fatalf("githubtest: %v", err)
 	}

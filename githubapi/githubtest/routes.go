@@ -587,6 +587,9 @@ func (s *Server) createBlob(w http.ResponseWriter, r *http.Request, repo *Repo) 
 		return
 	}
 	sha, err := repo.git.writeBlob(content)
+	if err == nil {
+		err = repo.git.add(sha)
+	}
 	if err != nil {
 		s.t.Errorf("githubtest: %v", err)
 		return
@@ -699,6 +702,10 @@ func (s *Server) createTree(w http.ResponseWriter, r *http.Request, repo *Repo) 
 		return
 	}
 	tree := strings.TrimSpace(string(sha))
+	if err := repo.git.add(tree); err != nil {
+		s.t.Errorf("githubtest: %v", err)
+		return
+	}
 	entries, _ := repo.git.lsTree(tree, false)
 	writeJSON(w, http.StatusCreated, s.treeJSON(repo, tree, entries))
 }
@@ -756,6 +763,9 @@ func (s *Server) createCommit(w http.ResponseWriter, r *http.Request, repo *Repo
 		return
 	}
 	sha, err := repo.git.commitTree(body.Tree, body.Parents, *body.Message, author, committer)
+	if err == nil {
+		err = repo.git.add(sha)
+	}
 	if err != nil {
 		s.t.Errorf("githubtest: %v", err)
 		return

@@ -200,3 +200,36 @@ func TestUnusedFaultFailsTheTest(t *testing.T) {
 		t.Errorf("failures: %q", f)
 	}
 }
+
+// The fake keeps all objects in one store, but a repository sees only its
+// own, as on GitHub: using another repository's SHA is a client bug the fake
+// must not hide.
+func TestObjectsOfAnotherRepositoryAreNotFound(t *testing.T) {
+	fake := githubtest.New(t, githubtest.Options{})
+	a := fake.CreateRepo("acme", "a", githubtest.RepoOptions{})
+	b := fake.CreateRepo("acme", "b", githubtest.RepoOptions{})
+	onlyA := a.Commit("main", githubtest.Files{"only-in-a": githubtest.Text("a\n")}, "a", time.Unix(1e9, 0))
+	b.Commit("main", githubtest.Files{"b": githubtest.Text("b\n")}, "b", time.Unix(1e9, 0))
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"repos/acme/a/git/commits/" + onlyA, 200},
+		{"repos/acme/b/git/commits/" + onlyA, 404},
+		{"repos/acme/b/commits/" + onlyA, 422},
+		{"repos/acme/b/commits/" + onlyA[:10], 422},
+		{"repos/acme/b/git/trees/" + onlyA, 404},
+	} {
+		if resp, body := get(t, fake, tc.path); resp.StatusCode != tc.status {
+			t.Errorf("GET %s: %d, want %d (%s)", tc.path, resp.StatusCode, tc.status, body)
+		}
+	}
+	resp, body := get(t, fake, "repos/acme/a/git/commits/"+onlyA)
+	var c struct{ Tree struct{ SHA string } }
+	_ = json.Unmarshal(body, &c)
+	_ = resp
+	r, body2 := do(t, fake, "POST", "repos/acme/b/git/trees", fmt.Sprintf(`{"base_tree":%q,"tree":[{"path":"x","mode":"100644","type":"blob","content":"x"}]}`, c.Tree.SHA))
+	if r.StatusCode != 422 {
+		t.Errorf("a tree of another repository as base_tree: %d %s", r.StatusCode, body2)
+	}
+}
