@@ -9,6 +9,8 @@ package githubapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -50,6 +52,9 @@ type Config struct {
 	// Timeout bounds the wait for a response to start, per attempt
 	// (default 30s); a slow answer is retried like a dropped connection.
 	Timeout time.Duration
+	// CacheDir, when set, keeps API answers that have an ETag there and
+	// makes later GETs conditional: unchanged answers (304) cost no quota.
+	CacheDir string
 	// UserAgent defaults to "flakectl".
 	UserAgent string
 }
@@ -120,6 +125,17 @@ func New(cfg Config) (*Client, error) {
 			return nil, errors.New("the GitHub token contains white space: check GITHUB_TOKEN or the token file")
 		}
 		next = &tokenTransport{token: cfg.Token, host: base.Host, next: next}
+	}
+	if cfg.CacheDir != "" {
+		identity := "anonymous"
+		switch {
+		case cfg.App != nil:
+			identity = fmt.Sprintf("app %d installation %d", cfg.App.AppID, cfg.App.InstallationID)
+		case cfg.Token != "":
+			sum := sha256.Sum256([]byte(cfg.Token))
+			identity = "token " + hex.EncodeToString(sum[:])
+		}
+		next = &etagCache{dir: cfg.CacheDir, identity: identity, next: next}
 	}
 	p := &pacer{
 		next:       next,

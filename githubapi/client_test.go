@@ -459,3 +459,46 @@ func TestGitHubAppAuth(t *testing.T) {
 		t.Errorf("bad key: %v", err)
 	}
 }
+
+// A second run with the same cache directory asks conditionally; unchanged
+// answers come back 304 and cost no quota, changed ones are fetched anew.
+func TestConditionalRequestsSaveQuota(t *testing.T) {
+	fake := githubtest.New(t, githubtest.Options{TLS: true, Tokens: []string{testToken}})
+	repo, _, head := widgets(t, fake)
+	dir := t.TempDir()
+	run := func() (string, string) {
+		c, err := New(Config{APIURL: fake.URL(), Token: testToken, Transport: fake.Client().Transport, CacheDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := c.GetFile(context.Background(), "acme", "widgets", "flake.lock", "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		commit, err := c.ResolveCommit(context.Background(), "acme", "widgets", "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(f.Content), commit.SHA
+	}
+	lock, sha := run()
+	used := fake.RateLimitUsed()
+	if lock != "{}\n" || sha != head || used != 2 {
+		t.Fatalf("first run: %q %s, %d requests counted", lock, sha, used)
+	}
+	lock, sha = run()
+	if lock != "{}\n" || sha != head {
+		t.Errorf("from the cache: %q %s", lock, sha)
+	}
+	if n := fake.RateLimitUsed(); n != used {
+		t.Errorf("second run cost %d requests of quota, want 0 (all 304)", n-used)
+	}
+	if n := fake.RequestCount("GET /repos/acme/widgets/contents/flake.lock"); n != 2 {
+		t.Errorf("%d requests for flake.lock, want 2", n)
+	}
+	// A change is seen.
+	repo.Commit("main", githubtest.Files{"flake.lock": githubtest.Text("{\"v\":2}\n")}, "change", t1.Add(time.Hour))
+	if lock, _ := run(); lock != "{\"v\":2}\n" {
+		t.Errorf("after a change: %q", lock)
+	}
+}

@@ -390,6 +390,11 @@ func (s *Server) getContents(w http.ResponseWriter, r *http.Request, repo *Repo)
 				_, _ = w.Write(content)
 				return
 			}
+			if r.Header.Get("If-None-Match") == `"`+e.SHA+`"` {
+				w.Header().Set("ETag", `"`+e.SHA+`"`)
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
 			m := entryJSON(e)
 			if e.Mode == "120000" {
 				m["target"] = string(content)

@@ -257,6 +257,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// ServeHTTP, not the handler Handler returned: it sets the path values.
 	s.mux.ServeHTTP(rec, r)
+	if rec.status == http.StatusNotModified {
+		// A conditional request answered 304 does not count against the
+		// primary rate limit.
+		s.mu.Lock()
+		s.rateUsed = max(0, s.rateUsed-1)
+		s.mu.Unlock()
+	}
+}
+
+// RateLimitUsed is how many API requests counted against the primary rate
+// limit in the current window.
+func (s *Server) RateLimitUsed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rateUsed
 }
 
 // apiGate checks credentials and the primary rate limit, and sets the
