@@ -215,7 +215,10 @@ func (c *Client) GitHub() *github.Client { return c.gh }
 // retrying happen in the pacer, under go-github.
 func (c *Client) call(ctx context.Context, what string, op func() (*github.Response, error)) error {
 	if _, err := op(); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		}
 		return describe(what, err)
 	}
-	return ctx.Err()
+	return nil
 }
