@@ -33,7 +33,7 @@ func RuleByName(name string) *Rule {
 var MissingFlake = &Rule{
 	Name:     "missing-flake",
 	Severity: SeverityError,
-	Doc: `A repository (or a directory listed under flakes: in .flakectl.yaml) has no flake.nix. ` +
+	Doc: `A repository, or a directory listed under flakes:, has no flake.nix. The flakes: list is in .flakectl.yaml. ` +
 		`Without one there is no development environment to enter. A repository that has ` +
 		`flake.nix files only in subdirectories is fine unless its root is listed. ` +
 		`The fix writes the flake.nix that 'flakectl init' writes.`,
@@ -103,7 +103,7 @@ var Syntax = &Rule{
 var Untracked = &Rule{
 	Name:     "untracked",
 	Severity: SeverityError,
-	Doc: `flake.nix or flake.lock is in a git repository but not tracked by git. Nix copies ` +
+	Doc: `flake.nix or flake.lock is not tracked by git. The file is in a git repository but not tracked: Nix copies ` +
 		`only tracked files of a git repository, so it does not see the file at all. Run ` +
 		`'git add' (or 'git add --intent-to-add') on it.`,
 	Run: func(p *Pass) {
@@ -123,7 +123,7 @@ var Untracked = &Rule{
 var LockDrift = &Rule{
 	Name:     "lock-drift",
 	Severity: SeverityError,
-	Doc: `The inputs flake.nix declares do not match flake.lock: 'nix flake lock' would ` +
+	Doc: `flake.lock does not match the inputs flake.nix declares. 'nix flake lock' would ` +
 		`change the lock. Like Nix, lint compares each declared url (or attribute form) with ` +
 		`the lock's original reference, each follows with the lock's follows path, and the ` +
 		`root flake's overrides of its inputs' inputs with the locked nodes; inputs the lock ` +
@@ -146,7 +146,7 @@ var LockDrift = &Rule{
 var LockInvalid = &Rule{
 	Name:     "lock-invalid",
 	Severity: SeverityError,
-	Doc: `flake.lock cannot be used: it is unreadable, not JSON, of an unsupported version, ` +
+	Doc: `flake.lock cannot be used. It is unreadable, not JSON, of an unsupported version, ` +
 		`refers to node keys that do not exist, or has a locked node without a narHash (or, ` +
 		`for git and archive sources, without a rev). Nix refuses such a lock or refetches ` +
 		`what it cannot verify.`,
@@ -227,7 +227,7 @@ func reachable(l *lockfile.LockFile) []pathNode {
 var DevboxInput = &Rule{
 	Name:     "devbox-input",
 	Severity: SeverityError,
-	Doc: `The flake has no devbox input, or it points somewhere other than the platform's ` +
+	Doc: `The devbox input is missing or points elsewhere. The flake has no devbox input, or it points somewhere other than the platform's ` +
 		`base flake (devbox-url in .flakectl.yaml, by default ` + render.DefaultDevboxURL + `). ` +
 		`A ref or rev pinning the base flake is fine. The fix rewrites the url.`,
 	Run: func(p *Pass) {
@@ -273,7 +273,7 @@ func sameSource(a, b flakeref.Ref) bool {
 var DevboxShell = &Rule{
 	Name:     "devbox-shell",
 	Severity: SeverityWarning,
-	Doc: `No dev shell in flake.nix takes the platform's tools with ` +
+	Doc: `No dev shell takes the devbox shell's tools. No dev shell in flake.nix has ` +
 		`inputsFrom = [ devbox.devShells.${system}.default ]. Without it, 'nix develop' ` +
 		`gives a shell without the base flake's packages.`,
 	Run: func(p *Pass) {
@@ -336,7 +336,7 @@ func selectsDevboxShell(sel *syntax.Select) bool {
 var Stale = &Rule{
 	Name:     "stale",
 	Severity: SeverityWarning,
-	Doc: `A locked input is older than its limit: by default 30 days for nixpkgs and devbox; ` +
+	Doc: `A locked input is older than its limit. By default it is 30 days for nixpkgs and devbox; ` +
 		`stale-days in .flakectl.yaml sets the limit per input name. Age is the locked ` +
 		`revision's lastModified. Run 'nix flake lock --update-input NAME'.`,
 	Run: func(p *Pass) {
@@ -381,7 +381,7 @@ var Stale = &Rule{
 var NixpkgsBranch = &Rule{
 	Name:     "nixpkgs-branch",
 	Severity: SeverityWarning,
-	Doc: `A nixpkgs input follows a branch outside the supported list (supported-branches in ` +
+	Doc: `nixpkgs follows an unsupported branch. A nixpkgs input follows a branch outside the supported list (supported-branches in ` +
 		`.flakectl.yaml; by default nixos-unstable, nixpkgs-unstable and the current and ` +
 		`previous nixos-YY.MM release; their -small variants too), or no branch at all. ` +
 		`Old releases stop getting security fixes.`,
@@ -422,7 +422,7 @@ func isNixpkgs(r flakeref.Ref) bool {
 var DuplicateInput = &Rule{
 	Name:     "duplicate-input",
 	Severity: SeverityWarning,
-	Doc: `flake.lock holds several nodes for the same source (two nixpkgs, say) because an ` +
+	Doc: `flake.lock holds several copies of one source. It has several nodes for the same source (two nixpkgs, say) because an ` +
 		`input's input does not follow the root flake's input. Each copy is downloaded and ` +
 		`evaluated separately. The message names the follows line to add; the fix adds it ` +
 		`next to the input's declaration.`,

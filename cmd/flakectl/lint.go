@@ -56,11 +56,12 @@ Unknown keys are errors.
 
 --fix applies the mechanical fixes (each file rewritten whole, only when it
 changes; a missing flake.nix gets the one 'flakectl init' writes), then reports
-what is left. --org ORG lints the default branch of every (non-archived)
-repository of a GitHub organisation through the API, with a progress bar on a
-terminal and a summary table (repositories without flake.nix, without
-flake.lock, with errors); the token is GITHUB_TOKEN or --token-file. --staged checks the versions of files staged in git's index (for
-pre-commit hooks) instead of the working tree.
+what is left. --staged checks the versions of files staged in git's index (for
+pre-commit hooks) instead of the working tree. --org ORG lints the default
+branch of every non-archived repository of a GitHub organisation through the
+API, without cloning, with a progress bar on a terminal and a summary table
+(repositories without flake.nix, without flake.lock, with errors); the token
+is GITHUB_TOKEN or --token-file.
 
 Formats: text (FILE:LINE:COL: SEVERITY RULE: message, and a summary), json
 (schema: {version, diagnostics: [{file, line, column, endLine, endColumn,
