@@ -348,8 +348,12 @@ func TestWriteAndPullFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, _ := c.ResolveCommit(ctx, "acme", "widgets", "main")
+	if want := BlobSHA([]byte("new lock\n")); blob != want {
+		t.Errorf("BlobSHA %s, GitHub says %s", want, blob)
+	}
 	tree, err := c.CreateTree(ctx, "acme", "widgets", base.Tree, []TreeChange{
-		{Path: "flake.lock", BlobSHA: blob}, {Path: "services/api/flake.lock", BlobSHA: blob},
+		{Path: "flake.lock", BlobSHA: blob}, {Path: "services/api/flake.lock", Content: []byte("new lock\n")},
+		{Path: "bin/run"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -376,10 +380,28 @@ func TestWriteAndPullFlow(t *testing.T) {
 	if f, _ := c.GetFile(ctx, "acme", "widgets", "flake.nix", "flakectl/bump-devbox"); f == nil || string(f.Content) != "{ outputs = _: { }; }\n" {
 		t.Errorf("base_tree files lost: %+v", f)
 	}
+	if _, err := c.GetFile(ctx, "acme", "widgets", "bin/run", "flakectl/bump-devbox"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted file: %v", err)
+	}
 	// Not a fast-forward: refused unless forced.
 	other, _ := c.CreateCommit(ctx, "acme", "widgets", "someone else", tree, []string{head}, Author{Name: "Someone", Email: "s@example.com", Date: t1})
 	if err := c.UpdateBranch(ctx, "acme", "widgets", "flakectl/bump-devbox", other, false); !errors.As(err, &ve) || !ve.Has("not a fast forward") {
 		t.Errorf("non-fast-forward update: %v", err)
+	}
+	// Someone else's commit on top is seen, with its author.
+	if err := c.UpdateBranch(ctx, "acme", "widgets", "flakectl/bump-devbox", other, true); err != nil {
+		t.Fatal(err)
+	}
+	theirs, _ := c.CreateCommit(ctx, "acme", "widgets", "a fix", tree, []string{other}, Author{Name: "Someone", Email: "s@example.com", Date: t1})
+	if err := c.UpdateBranch(ctx, "acme", "widgets", "flakectl/bump-devbox", theirs, false); err != nil {
+		t.Fatalf("fast-forward: %v", err)
+	}
+	cmp, err := c.Compare(ctx, "acme", "widgets", "main", "flakectl/bump-devbox")
+	if err != nil || cmp.AheadBy != 2 || cmp.Commits[1].SHA != theirs || cmp.Commits[1].Author.Email != "s@example.com" || cmp.Commits[1].Parents[0] != other {
+		t.Errorf("compare: %+v %v", cmp, err)
+	}
+	if err := c.UpdateBranch(ctx, "acme", "widgets", "flakectl/bump-devbox", commit, true); err != nil {
+		t.Fatal(err)
 	}
 
 	if p, err := c.FindOpenPull(ctx, "acme", "widgets", "flakectl/bump-devbox", "main"); err != nil || p != nil {

@@ -2,7 +2,9 @@ package githubapi
 
 import (
 	"context"
+	"crypto/sha1"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -33,12 +35,23 @@ func (c *Client) CreateBlob(ctx context.Context, owner, name string, content []b
 	return b.GetSHA(), nil
 }
 
-// TreeChange sets the file at Path to the blob BlobSHA with Mode, or
-// deletes it when BlobSHA is "".
+// TreeChange sets the file at Path (Mode default ModeFile) to Content, or
+// to the existing blob BlobSHA; with neither it deletes the file. Content
+// goes inline in the tree request: no blob request is needed.
 type TreeChange struct {
 	Path    string
 	Mode    string
+	Content []byte
 	BlobSHA string
+}
+
+// BlobSHA is git's SHA-1 of content as a blob: what GitHub reports as a
+// file's sha, so an unchanged file can be recognised without a request.
+func BlobSHA(content []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(content))
+	h.Write(content)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // CreateTree writes base with changes applied (nested paths allowed) and
@@ -50,7 +63,10 @@ func (c *Client) CreateTree(ctx context.Context, owner, name, base string, chang
 		if ch.Mode == "" {
 			e.Mode = github.String(ModeFile)
 		}
-		if ch.BlobSHA != "" {
+		switch {
+		case ch.Content != nil:
+			e.Content = github.String(string(ch.Content))
+		case ch.BlobSHA != "":
 			e.SHA = github.String(ch.BlobSHA)
 		}
 		entries[i] = e
@@ -156,10 +172,7 @@ func (c *Client) Compare(ctx context.Context, owner, name, base, head string) (*
 	}
 	out := &Comparison{Status: cc.GetStatus(), AheadBy: cc.GetAheadBy(), BehindBy: cc.GetBehindBy(), HTMLURL: cc.GetHTMLURL()}
 	for _, rc := range cc.Commits {
-		out.Commits = append(out.Commits, Commit{
-			SHA: rc.GetSHA(), Tree: rc.GetCommit().GetTree().GetSHA(),
-			CommitterDate: rc.GetCommit().GetCommitter().GetDate().Time, Message: rc.GetCommit().GetMessage(),
-		})
+		out.Commits = append(out.Commits, commitFrom(rc))
 	}
 	return out, nil
 }

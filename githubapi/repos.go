@@ -130,6 +130,23 @@ type Commit struct {
 	Tree          string
 	CommitterDate time.Time
 	Message       string
+	// Author and Committer as git records them: bump tells its own commits
+	// on a branch from anyone else's by these.
+	Author, Committer Author
+	Parents           []string
+}
+
+func commitFrom(rc *github.RepositoryCommit) Commit {
+	c := rc.GetCommit()
+	out := Commit{
+		SHA: rc.GetSHA(), Tree: c.GetTree().GetSHA(), CommitterDate: c.GetCommitter().GetDate().Time, Message: c.GetMessage(),
+		Author:    Author{Name: c.GetAuthor().GetName(), Email: c.GetAuthor().GetEmail(), Date: c.GetAuthor().GetDate().Time},
+		Committer: Author{Name: c.GetCommitter().GetName(), Email: c.GetCommitter().GetEmail(), Date: c.GetCommitter().GetDate().Time},
+	}
+	for _, p := range rc.Parents {
+		out.Parents = append(out.Parents, p.GetSHA())
+	}
+	return out
 }
 
 // ResolveCommit resolves ref (a branch, tag, SHA or "HEAD") to its commit,
@@ -143,10 +160,8 @@ func (c *Client) ResolveCommit(ctx context.Context, owner, name, ref string) (*C
 	if err != nil {
 		return nil, err
 	}
-	return &Commit{
-		SHA: rc.GetSHA(), Tree: rc.GetCommit().GetTree().GetSHA(),
-		CommitterDate: rc.GetCommit().GetCommitter().GetDate().Time, Message: rc.GetCommit().GetMessage(),
-	}, nil
+	commit := commitFrom(rc)
+	return &commit, nil
 }
 
 // Tag is a tag and the commit it names.
