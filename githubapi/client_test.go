@@ -524,3 +524,20 @@ func TestConditionalRequestsSaveQuota(t *testing.T) {
 		t.Errorf("after a change: %q", lock)
 	}
 }
+
+// --api-url for GitHub Enterprise Server: the API under /api/v3/.
+func TestEnterpriseServer(t *testing.T) {
+	fake := githubtest.New(t, githubtest.Options{TLS: true, Enterprise: true})
+	_, first, _ := widgets(t, fake)
+	if !strings.HasSuffix(fake.URL(), "/api/v3/") {
+		t.Fatalf("enterprise API URL %s", fake.URL())
+	}
+	c, _ := newTestClient(t, fake, "")
+	src, err := c.Prefetch(context.Background(), "acme", "widgets", "v1.0.0", nar.Limits{})
+	if err != nil || src.Rev != first {
+		t.Fatalf("Prefetch on Enterprise Server: %+v %v", src, err)
+	}
+	if n := fake.RequestCount("GET /api/v3/repos/acme/widgets/"); n != 2 {
+		t.Errorf("%d requests under /api/v3/, want 2", n)
+	}
+}

@@ -126,7 +126,7 @@ func enterNamespace(t *testing.T) {
 		t.Fatalf("bringing lo up: %v", errno)
 	}
 	hosts := filepath.Join(t.TempDir(), "hosts")
-	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost api.github.com codeload.github.com github.com\n"), 0o644); err != nil {
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost api.github.com codeload.github.com github.com "+EnterpriseHost+" api."+EnterpriseHost+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := syscall.Mount(hosts, "/etc/hosts", "", syscall.MS_BIND, ""); err != nil {

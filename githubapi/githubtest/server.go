@@ -68,6 +68,7 @@ type Server struct {
 	latency    time.Duration
 	nextPullID int
 	closed     bool
+	enterprise bool
 	apps       map[int64]*app
 	issued     int
 }
@@ -101,7 +102,17 @@ type Options struct {
 	RateLimit int
 	// Latency is added to every request, as a slow network would.
 	Latency time.Duration
+	// Enterprise answers as GitHub Enterprise Server too: the API under
+	// /api/v3/ (URL returns that base). With Hosts, the server answers as
+	// EnterpriseHost as well, and github.com stays as it is.
+	Enterprise bool
 }
+
+// EnterpriseHost is the GitHub Enterprise Server host name the fake answers
+// as with Options{Hosts: true, Enterprise: true}; InGitHubNamespace resolves
+// it, and api.EnterpriseHost (where Nix 2.8 looks commits up for a host=
+// input), to the fake too.
+const EnterpriseHost = "ghe.example.com"
 
 // New starts a fake GitHub for t.
 func New(t testing.TB, opts Options) *Server {
@@ -127,7 +138,7 @@ func New(t testing.TB, opts Options) *Server {
 	s.routes()
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	if opts.Hosts || opts.TLS {
-		cert, ca, caPEM, err := newCertificate([]string{"api.github.com", "codeload.github.com", "github.com", "localhost"})
+		cert, ca, caPEM, err := newCertificate([]string{"api.github.com", "codeload.github.com", "github.com", EnterpriseHost, "api." + EnterpriseHost, "localhost"})
 		if err != nil {
 			t.Fatalf("githubtest: %v", err)
 		}
@@ -147,11 +158,21 @@ func New(t testing.TB, opts Options) *Server {
 	} else {
 		s.srv.Start()
 	}
-	if opts.Hosts {
+	s.enterprise = opts.Enterprise
+	switch {
+	case opts.Hosts && opts.Enterprise:
+		s.apiURL = "https://" + EnterpriseHost + "/api/v3/"
+		s.codeloadURL = "https://codeload.github.com"
+		s.webURL = "https://github.com"
+	case opts.Enterprise:
+		s.apiURL = s.srv.URL + "/api/v3/"
+		s.codeloadURL = s.srv.URL + "/_codeload"
+		s.webURL = s.srv.URL + "/_web"
+	case opts.Hosts:
 		s.apiURL = "https://api.github.com/"
 		s.codeloadURL = "https://codeload.github.com"
 		s.webURL = "https://github.com"
-	} else {
+	default:
 		s.apiURL = s.srv.URL + "/"
 		s.codeloadURL = s.srv.URL + "/_codeload"
 		s.webURL = s.srv.URL + "/_web"
@@ -242,6 +263,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if f := s.takeFault(r); f != nil && f.apply(rec, r) {
 		return
+	}
+	if s.enterprise && strings.HasPrefix(r.URL.Path, "/api/v3/") {
+		// GitHub Enterprise Server's API is GitHub's under /api/v3.
+		r.URL.Path = strings.TrimPrefix(r.URL.Path, "/api/v3")
+		r.URL.RawPath = ""
 	}
 	_, pattern := s.mux.Handler(r)
 	if pattern == "" {
