@@ -541,3 +541,32 @@ func TestEnterpriseServer(t *testing.T) {
 		t.Errorf("%d requests under /api/v3/, want 2", n)
 	}
 }
+
+// bump shares one client across its workers.
+func TestConcurrentUse(t *testing.T) {
+	fake := githubtest.New(t, githubtest.Options{TLS: true})
+	_, _, head := widgets(t, fake)
+	// Some workers meet a 502 and retry, alongside the others.
+	fake.InjectFault(githubtest.Fault{Match: "GET /repos/acme/widgets/commits/", Status: 502, Times: 5})
+	c, _ := newTestClient(t, fake, "")
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			commit, err := c.ResolveCommit(context.Background(), "acme", "widgets", "main")
+			if err == nil && commit.SHA != head {
+				err = fmt.Errorf("worker %d got %s", i, commit.SHA)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
