@@ -256,6 +256,13 @@ func TestRetriesTransientFaults(t *testing.T) {
 		t.Errorf("waits %v: want 2 backoffs, 1 or 2 for the drops and Retry-After's 7s", sl.waits)
 	}
 
+	// A secondary limit without Retry-After: a minute's pause, as GitHub asks.
+	sl.waits = nil
+	fake.InjectFault(githubtest.Fault{Match: "GET /repos/acme/widgets/tags", Status: 403})
+	if _, err := c.ListTags(ctx, "acme", "widgets"); err != nil || len(sl.waits) != 1 || sl.waits[0] != time.Minute {
+		t.Errorf("secondary limit without Retry-After: %v, waits %v", err, sl.waits)
+	}
+
 	// A slow answer is given up on and retried.
 	c.pacer.timeout = 200 * time.Millisecond
 	fake.InjectFault(githubtest.Fault{Match: "GET /repos/acme/widgets/commits/", Delay: 5 * time.Second})

@@ -1,6 +1,7 @@
 package githubapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -197,12 +198,31 @@ func (p *pacer) judge(resp *http.Response, err error, attempt int) (time.Duratio
 			}
 			return 0, false, &RateLimitedError{Until: reset}
 		}
+		// A secondary limit without Retry-After: GitHub asks for at least
+		// a minute's pause. Only the body tells it from a refusal.
+		if secondaryLimit(resp) {
+			if time.Minute > p.maxWait || !canRetry {
+				return 0, false, &RateLimitedError{Until: p.now().Add(time.Minute), Secondary: true}
+			}
+			return time.Minute, true, nil
+		}
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		if canRetry {
 			return p.backoff(attempt), true, nil
 		}
 	}
 	return 0, false, nil
+}
+
+// secondaryLimit reports whether a 403 or 429 is a secondary rate limit,
+// leaving the body readable.
+func secondaryLimit(resp *http.Response) bool {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	return err == nil && bytes.Contains(bytes.ToLower(body), []byte("secondary rate limit"))
 }
 
 func resetTime(resp *http.Response) time.Time {
