@@ -111,7 +111,7 @@ func TestListOrgReposFollowsPagination(t *testing.T) {
 
 func TestReadCalls(t *testing.T) {
 	fake := githubtest.New(t, githubtest.Options{TLS: true})
-	_, first, head := widgets(t, fake)
+	repo, first, head := widgets(t, fake)
 	c, _ := newTestClient(t, fake, "")
 	ctx := context.Background()
 
@@ -159,6 +159,14 @@ func TestReadCalls(t *testing.T) {
 	}
 	if best, _ := HighestSemver(tags, true); best.Name != "v2.0.0-rc.1" {
 		t.Errorf("HighestSemver with pre-releases: %+v", best)
+	}
+
+	repo.Release("v1.1.0", "1.1", "## What's new\n- faster", false)
+	if rel, err := c.ReleaseByTag(ctx, "acme", "widgets", "v1.1.0"); err != nil || rel == nil || rel.Body != "## What's new\n- faster" {
+		t.Errorf("ReleaseByTag: %+v %v", rel, err)
+	}
+	if rel, err := c.ReleaseByTag(ctx, "acme", "widgets", "v1.0.0"); err != nil || rel != nil {
+		t.Errorf("a tag without a release: %+v %v", rel, err)
 	}
 
 	cmp, err := c.Compare(ctx, "acme", "widgets", "v1.0.0", "main")

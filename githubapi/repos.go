@@ -2,6 +2,7 @@ package githubapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -234,4 +235,27 @@ func (c *Client) Tarball(ctx context.Context, owner, name, rev string) (io.ReadC
 		return nil, describe(what, err)
 	}
 	return resp.Body, nil
+}
+
+// Release is a published release.
+type Release struct {
+	Tag, Name, Body string
+	HTMLURL         string
+}
+
+// ReleaseByTag returns the published release of tag, or nil with no error
+// when the tag has none (its notes then come from the commit subjects).
+func (c *Client) ReleaseByTag(ctx context.Context, owner, name, tag string) (*Release, error) {
+	var rel *github.RepositoryRelease
+	err := c.call(ctx, fmt.Sprintf("reading the release %s of %s/%s", tag, owner, name), func() (resp *github.Response, err error) {
+		rel, resp, err = c.gh.Repositories.GetReleaseByTag(ctx, owner, name, tag)
+		return resp, err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Release{Tag: rel.GetTagName(), Name: rel.GetName(), Body: rel.GetBody(), HTMLURL: rel.GetHTMLURL()}, nil
 }

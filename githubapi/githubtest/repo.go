@@ -19,6 +19,7 @@ type Repo struct {
 	created       time.Time
 	git           *gitRepo
 	pulls         []*pull
+	releases      []*release
 }
 
 // RepoOptions describe a new repository.
@@ -124,4 +125,20 @@ func (r *Repo) Archive(rev string) ([]byte, error) {
 // OWNER-REPO-SHA7 (e.g. VoltLang-Volta-76aff47).
 func (r *Repo) tarballPrefix(sha string) string {
 	return fmt.Sprintf("%s-%s-%s", r.owner, r.name, sha[:7])
+}
+
+type release struct {
+	id        int
+	tag, name string
+	body      string
+	draft     bool
+	pre       bool
+	created   time.Time
+}
+
+// Release publishes a release for tag with notes body.
+func (r *Repo) Release(tag, name, body string, prerelease bool) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	r.releases = append(r.releases, &release{id: 9000 + len(r.releases), tag: tag, name: name, body: body, pre: prerelease, created: time.Now().UTC().Truncate(time.Second)})
 }

@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /repos/{owner}/{repo}/git/ref/{ref...}", s.repoHandler(s.getRef))
 	m.HandleFunc("GET /repos/{owner}/{repo}/tags", s.repoHandler(s.listTags))
 	m.HandleFunc("GET /repos/{owner}/{repo}/compare/{basehead...}", s.repoHandler(s.compare))
+	m.HandleFunc("GET /repos/{owner}/{repo}/releases/tags/{tag...}", s.repoHandler(s.getReleaseByTag))
 	m.HandleFunc("POST /repos/{owner}/{repo}/git/blobs", s.repoHandler(s.createBlob))
 	m.HandleFunc("POST /repos/{owner}/{repo}/git/trees", s.repoHandler(s.createTree))
 	m.HandleFunc("POST /repos/{owner}/{repo}/git/commits", s.repoHandler(s.createCommit))
@@ -888,4 +889,23 @@ func digitRun(s string) int {
 		n++
 	}
 	return n
+}
+
+// getReleaseByTag is GET /releases/tags/{tag}: published releases only.
+func (s *Server) getReleaseByTag(w http.ResponseWriter, r *http.Request, repo *Repo) {
+	tag := r.PathValue("tag")
+	for _, rel := range repo.releases {
+		if rel.tag != tag || rel.draft {
+			continue
+		}
+		full := repo.FullName()
+		writeJSON(w, http.StatusOK, map[string]any{
+			"id": rel.id, "node_id": fmt.Sprintf("RE_%d", rel.id), "tag_name": rel.tag, "name": rel.name, "body": rel.body,
+			"draft": false, "prerelease": rel.pre, "created_at": rel.created.Format(time.RFC3339), "published_at": rel.created.Format(time.RFC3339),
+			"url": s.repoURL(full) + fmt.Sprintf("/releases/%d", rel.id), "html_url": s.webURL + "/" + full + "/releases/tag/" + rel.tag,
+			"tarball_url": s.repoURL(full) + "/tarball/" + rel.tag, "assets": []any{},
+		})
+		return
+	}
+	writeError(w, http.StatusNotFound, "Not Found", docs+"/releases/releases#get-a-release-by-tag-name")
 }
