@@ -3,6 +3,7 @@ package lint
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 
@@ -112,7 +113,7 @@ func (w *walker) flake(r *repo, dir string, required bool) *Flake {
 // readFile reads a flake file, refusing what is not a regular file or is
 // too large to be a flake.
 func (f *Flake) readFile(sf *SourceFile) {
-	st, err := fs.Stat(f.fsys, sf.Name)
+	file, err := f.fsys.Open(sf.Name)
 	if errors.Is(err, fs.ErrNotExist) {
 		// A dangling symlink exists but cannot be read.
 		if _, lerr := fs.ReadLink(f.fsys, sf.Name); lerr == nil {
@@ -122,6 +123,12 @@ func (f *Flake) readFile(sf *SourceFile) {
 		return
 	}
 	sf.Exists = true
+	if err != nil {
+		sf.ReadErr = unwrapPathError(err)
+		return
+	}
+	defer file.Close()
+	st, err := file.Stat()
 	switch {
 	case err != nil:
 		sf.ReadErr = unwrapPathError(err)
@@ -133,9 +140,15 @@ func (f *Flake) readFile(sf *SourceFile) {
 		sf.ReadErr = fmt.Errorf("larger than %d MiB", maxFileSize>>20)
 		return
 	}
-	sf.Src, err = fs.ReadFile(f.fsys, sf.Name)
-	if err != nil {
+	// Read one byte past the limit, in case the file grew since Stat.
+	data, err := io.ReadAll(io.LimitReader(file, maxFileSize+1))
+	switch {
+	case err != nil:
 		sf.ReadErr = unwrapPathError(err)
+	case len(data) > maxFileSize:
+		sf.ReadErr = fmt.Errorf("larger than %d MiB", maxFileSize>>20)
+	default:
+		sf.Src = data
 	}
 }
 

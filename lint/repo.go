@@ -200,9 +200,18 @@ func (w *walker) gitignore(dir string) ignoreList {
 	return parseGitignore(base, data)
 }
 
+// openRepo starts a repository at dir. The walk knows from the directory's
+// listing whether .git and the config file are there; other callers probe.
 func (w *walker) openRepo(dir string) (*repo, error) {
-	r := &repo{root: dir, isGit: w.hasGit(dir)}
+	return w.openRepoListed(dir, w.hasGit(dir), true)
+}
+
+func (w *walker) openRepoListed(dir string, isGit, hasConfig bool) (*repo, error) {
+	r := &repo{root: dir, isGit: isGit}
 	r.config = w.opts.Config
+	if r.config == nil && !hasConfig {
+		r.config = DefaultConfig()
+	}
 	if r.config == nil {
 		data, err := fs.ReadFile(w.tree.FS, path.Join(dir, ConfigFile))
 		switch {
@@ -281,7 +290,27 @@ func (w *walker) walk(dir string, r *repo, ign ignoreList) error {
 		}
 		return nil // an unreadable subdirectory cannot hold a flake we can check
 	}
-	if !w.tree.Staged {
+	var hasGit, hasIgnore, hasConfig bool
+	for _, e := range entries {
+		switch e.Name() {
+		case ".git":
+			hasGit = true
+		case ".gitignore":
+			hasIgnore = true
+		case ConfigFile:
+			hasConfig = true
+		}
+	}
+	if hasGit && !w.tree.Staged && dir != r.root {
+		// A nested repository: its own index, config and ignores.
+		nr, err := w.openRepoListed(dir, true, hasConfig)
+		if err != nil {
+			return err
+		}
+		r.nested++
+		r, ign = nr, nil
+	}
+	if hasIgnore && !w.tree.Staged {
 		ign = ign.join(w.gitignore(dir))
 	}
 	for _, e := range entries {
@@ -294,17 +323,7 @@ func (w *walker) walk(dir string, r *repo, ign ignoreList) error {
 			continue
 		}
 		if e.IsDir() { // symlinks are not followed, so loops cannot happen
-			sub := r
-			subIgn := ign
-			if w.hasGit(p) {
-				nr, err := w.openRepo(p)
-				if err != nil {
-					return err
-				}
-				r.nested++
-				sub, subIgn = nr, nil // a nested repository has its own ignores
-			}
-			if err := w.walk(p, sub, subIgn); err != nil {
+			if err := w.walk(p, r, ign); err != nil {
 				return err
 			}
 			continue
