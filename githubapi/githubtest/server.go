@@ -30,6 +30,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -275,6 +276,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusNotFound, "Not Found", "")
 		return
 	}
+	for key := range r.URL.Query() {
+		if !slices.Contains(queryParams[pattern], key) {
+			// GitHub ignores what it does not know; a misspelt parameter
+			// is a client bug that would go unseen.
+			s.malformed(rec, r, http.StatusBadRequest, "unknown query parameter %q for %s", key, pattern)
+			return
+		}
+	}
 	if strings.HasPrefix(pattern, "GET /repos/") || strings.HasPrefix(pattern, "GET /orgs/") ||
 		(strings.HasPrefix(pattern, "POST ") && !strings.HasPrefix(pattern, "POST /app/")) || strings.HasPrefix(pattern, "PATCH ") || strings.HasPrefix(pattern, "DELETE ") {
 		if !s.apiGate(rec, r) {
@@ -298,6 +307,18 @@ func (s *Server) RateLimitUsed() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.rateUsed
+}
+
+// queryParams are the documented query parameters of each route that has
+// any.
+var queryParams = map[string][]string{
+	"GET /orgs/{org}/repos":                           {"type", "sort", "direction", "per_page", "page"},
+	"GET /repos/{owner}/{repo}/commits/{ref...}":      {"per_page", "page"},
+	"GET /repos/{owner}/{repo}/contents/{path...}":    {"ref"},
+	"GET /repos/{owner}/{repo}/git/trees/{sha}":       {"recursive"},
+	"GET /repos/{owner}/{repo}/tags":                  {"per_page", "page"},
+	"GET /repos/{owner}/{repo}/compare/{basehead...}": {"per_page", "page"},
+	"GET /repos/{owner}/{repo}/pulls":                 {"state", "head", "base", "sort", "direction", "per_page", "page"},
 }
 
 // apiGate checks credentials and the primary rate limit, and sets the

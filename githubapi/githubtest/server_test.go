@@ -106,6 +106,7 @@ func TestStrictness(t *testing.T) {
 		{"POST", "repos/acme/widgets/git/blobs", `{"content":`, 400, "Problems parsing JSON"},
 		{"POST", "repos/acme/widgets/git/refs", `{"ref":"main","sha":"x"}`, 422, "not a valid ref name"},
 		{"GET", "orgs/acme/repos?per_page=lots", "", 400, "per_page"},
+		{"GET", "orgs/acme/repos?per_pag=100", "", 400, "unknown query parameter"},
 		{"GET", "repos/acme/widgets/pulls?head=feature", "", 422, "OWNER:BRANCH"},
 		{"POST", "repos/acme/widgets/git/trees", `{"tree":[{"path":"a","mode":"100644","type":"blob"}]}`, 422, "needs sha or content"},
 	}
