@@ -234,3 +234,15 @@ func TestObjectsOfAnotherRepositoryAreNotFound(t *testing.T) {
 		t.Errorf("a tree of another repository as base_tree: %d %s", r.StatusCode, body2)
 	}
 }
+
+func TestLatency(t *testing.T) {
+	fake := githubtest.New(t, githubtest.Options{Latency: 80 * time.Millisecond})
+	fake.CreateRepo("acme", "widgets", githubtest.RepoOptions{})
+	start := time.Now()
+	if resp, _ := get(t, fake, "repos/acme/widgets"); resp.StatusCode != 200 {
+		t.Fatal(resp.Status)
+	}
+	if d := time.Since(start); d < 80*time.Millisecond {
+		t.Errorf("answered in %s, want at least the 80ms latency", d)
+	}
+}
