@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"text/template"
 
 	"github.com/system1/devbox/nix/syntax"
@@ -15,7 +16,11 @@ var funcs = template.FuncMap{
 	"attr": AttrName,
 }
 
-var tmpl = template.Must(template.New("").Funcs(funcs).Option("missingkey=error").ParseFS(templates.FS, "*.tmpl"))
+// tmpl is parsed on first use, so commands that render nothing do not pay
+// for it at start-up.
+var tmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(funcs).Option("missingkey=error").ParseFS(templates.FS, "*.tmpl"))
+})
 
 // File is one rendered file, with its path relative to the output directory.
 type File struct {
@@ -51,7 +56,7 @@ func Project(p ProjectPlan) ([]byte, error) {
 // Envrc renders the .envrc that makes direnv enter the flake's shell.
 func Envrc() ([]byte, error) {
 	var b bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&b, "envrc.tmpl", nil); err != nil {
+	if err := tmpl().ExecuteTemplate(&b, "envrc.tmpl", nil); err != nil {
 		return nil, fmt.Errorf("rendering .envrc: %v", err)
 	}
 	return b.Bytes(), nil
@@ -61,7 +66,7 @@ func Envrc() ([]byte, error) {
 // a template bug is an error here and never a broken file on disk.
 func execute(name, file string, data any) ([]byte, error) {
 	var b bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&b, name, data); err != nil {
+	if err := tmpl().ExecuteTemplate(&b, name, data); err != nil {
 		return nil, fmt.Errorf("rendering %s: %v", file, err)
 	}
 	if _, _, err := syntax.ParseFile(file, b.Bytes()); err != nil {

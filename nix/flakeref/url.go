@@ -5,13 +5,16 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // The URL grammar Nix 2.8 accepts (libutil/url-parts.hh), as one anchored
 // regular expression. It is looser than RFC 3986 in places (spaces and '"'
 // in queries, empty path segments) and stricter in others (no raw non-ASCII);
 // matching it exactly is what makes "is this a URL?" agree with Nix.
-var uriRegex = func() *regexp.Regexp {
+// It is compiled on first use: most flakectl runs never parse a URL, and
+// every run pays for package initialisation.
+var uriRegex = sync.OnceValue(func() *regexp.Regexp {
 	const (
 		pct        = `(?:%[0-9a-fA-F][0-9a-fA-F])`
 		scheme     = `(?:[a-z][a-z0-9+.-]*)`
@@ -30,7 +33,7 @@ var uriRegex = func() *regexp.Regexp {
 	)
 	return regexp.MustCompile(`^((` + scheme + `):(?:(?://(` + authority + `)(` + absPath + `))|(/?` + path + `)))` +
 		`(?:\?(` + query + `))?(?:#(` + query + `))?$`)
-}()
+})
 
 // parsedURL mirrors Nix's ParsedURL: the path stays percent-encoded as
 // written, the query is decoded into a map (first occurrence of a name wins,
@@ -47,7 +50,7 @@ type parsedURL struct {
 // parseURL parses s the way Nix 2.8's parseURL does. ok is false when s is
 // not a URL at all (Nix then tries to read it as a path).
 func parseURL(s string) (u parsedURL, ok bool, err error) {
-	m := uriRegex.FindStringSubmatchIndex(s)
+	m := uriRegex().FindStringSubmatchIndex(s)
 	if m == nil {
 		return u, false, nil
 	}
