@@ -150,9 +150,9 @@ tools=(bwrap env bash git curl jq rg fd nix "," nix-locate node claude)
 declare -A tool_dir=()
 extra_binds=() # tool files outside the system directories and the Nix store
 declare -A tool_path=()
+hash -- "${tools[@]}" 2>/dev/null || : # one PATH search each, missing ones skipped
 for tool in "${tools[@]}"; do
-  hash -- "$tool" 2>/dev/null || continue
-  path=${BASH_CMDS[$tool]}
+  path=${BASH_CMDS[$tool]-}
   case "$path" in /*) ;; *) continue ;; esac # from a relative PATH entry
   tool_path[$tool]=$path
   tool_dir[${path%/*}]=1
@@ -162,10 +162,12 @@ for tool in "${tools[@]}"; do
   esac
 done
 sandbox_path=""
-IFS=: read -r -a host_path <<<"${PATH:-}"
 declare -A seen=()
-for dir in "${host_path[@]}"; do
-  if [ -n "${tool_dir[$dir]:-}" ] && [ -z "${seen[$dir]:-}" ]; then
+rest=${PATH:-}: # split by parameter expansion: `read <<<` reads a pipe byte by byte
+while [ -n "$rest" ]; do
+  dir=${rest%%:*}
+  rest=${rest#*:}
+  if [ -n "$dir" ] && [ -n "${tool_dir[$dir]:-}" ] && [ -z "${seen[$dir]:-}" ]; then
     seen[$dir]=1
     sandbox_path=${sandbox_path:+$sandbox_path:}$dir
   fi
@@ -240,7 +242,9 @@ fresh --tmpfs /tmp
 for file in resolv.conf hosts nsswitch.conf host.conf gai.conf passwd group \
   localtime ssl/certs ssl/openssl.cnf ca-certificates pki/tls/certs \
   ld.so.cache alternatives; do
-  add_mount_try --ro-bind "/etc/$file" "/etc/$file"
+  # bwrap skips a missing source itself; only --audit looks (one stat each).
+  args+=(--ro-bind-try "/etc/$file" "/etc/$file")
+  if [ "$audit" = 1 ] && [ -e "/etc/$file" ]; then mounts+=("ro-bind$US/etc/$file$US/etc/$file"); fi
 done
 # A fresh home: the parent of the project and config mounts when they live
 # under it, so it must come before them.
@@ -288,14 +292,15 @@ fi
 # file that may hold them, nor comments, where an old token may sit).
 nixconf=""
 if [ -r /etc/nix/nix.conf ]; then
-  while IFS= read -r line || [ -n "$line" ]; do
+  mapfile -t lines </etc/nix/nix.conf # one read(2), not one per line
+  for line in ${lines[@]+"${lines[@]}"}; do
     key=${line%%=*}
     key=${key//[[:space:]]/}
     case "$key" in
     access-tokens | extra-access-tokens | include* | !include* | \#*) continue ;;
     esac
     nixconf+=$line$'\n'
-  done </etc/nix/nix.conf
+  done
   args+=(--ro-bind-data 11 /etc/nix/nix.conf)
   mounts+=("ro-bind-data$US/etc/nix/nix.conf without access-tokens$US/etc/nix/nix.conf")
 fi
@@ -306,7 +311,8 @@ fi
 git_name="" git_email="" section=""
 for file in "$home/.gitconfig" "${XDG_CONFIG_HOME:-$home/.config}/git/config"; do
   [ -r "$file" ] || continue
-  while IFS= read -r line || [ -n "$line" ]; do
+  mapfile -t lines <"$file"
+  for line in ${lines[@]+"${lines[@]}"}; do
     line=${line#"${line%%[![:space:]]*}"}
     case "$line" in
     \[*)
@@ -328,7 +334,7 @@ for file in "$home/.gitconfig" "${XDG_CONFIG_HOME:-$home/.config}/git/config"; d
     name) git_name=$value ;;
     email) git_email=$value ;;
     esac
-  done <"$file"
+  done
 done
 gitconfig=""
 if [ -n "$git_name$git_email" ]; then
@@ -344,48 +350,42 @@ fi
 # ioctl(fd, TIOCSTI or TIOCLINUX, ...) fails with EPERM, for the native ABI
 # and the 32-bit compat ABI, whose ioctl numbers differ. The program is
 # written out here as classic BPF (struct sock_filter, little-endian), so the
-# package needs no compiler or helper file.
+# package needs no compiler or helper file: one instruction a line, as byte
+# literals (code, jt, jf, k) rather than computed at each start, and
+# disassembled in the comment. Offsets in struct seccomp_data: 0 syscall
+# number, 4 arch, 24 argument 1 (its low 32 bits, which the kernel's ioctl
+# uses). A jeq skips jt instructions when equal, else jf.
 bpf=""
-insn() { # insn CODE JT JF K
-  local k=$4
-  printf -v bpf '%s\\x%02x\\x%02x\\x%02x\\x%02x\\x%02x\\x%02x\\x%02x\\x%02x' "$bpf" \
-    $(($1 & 255)) $(($1 >> 8)) "$2" "$3" \
-    $((k & 255)) $(((k >> 8) & 255)) $(((k >> 16) & 255)) $(((k >> 24) & 255))
-}
-LD=0x20 JEQ=0x15 RET=0x06                      # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_RET|K
-NR=0 ARCH=4 ARG1=24                            # offsets in struct seccomp_data (arg 1: low word)
-ALLOW=0x7fff0000 EPERM=0x00050001              # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO|EPERM
-TIOCSTI=0x5412 TIOCLINUX=0x541c
 case "${HOSTTYPE:-}" in
 x86_64)
-  insn $LD 0 0 $ARCH
-  insn $JEQ 5 0 0x40000003       # AUDIT_ARCH_I386 -> 7
-  insn $JEQ 0 9 0xc000003e       # AUDIT_ARCH_X86_64, else allow
-  insn $LD 0 0 $NR
-  insn $JEQ 4 0 16               # ioctl -> 9
-  insn $JEQ 3 0 0x40000010       # x32 bit | 16 -> 9
-  insn $JEQ 2 5 0x40000202       # x32 ioctl (514) -> 9, else allow
-  insn $LD 0 0 $NR               # 7: i386
-  insn $JEQ 0 3 54               # i386 ioctl, else allow
-  insn $LD 0 0 $ARG1             # 9
-  insn $JEQ 2 0 $TIOCSTI
-  insn $JEQ 1 0 $TIOCLINUX
-  insn $RET 0 0 $ALLOW # 12
-  insn $RET 0 0 $EPERM # 13
+  bpf+='\x20\x00\x00\x00\x04\x00\x00\x00' #  0: ld  [4]                  arch
+  bpf+='\x15\x00\x05\x00\x03\x00\x00\x40' #  1: jeq 0x40000003, 5, 0     AUDIT_ARCH_I386 -> 7
+  bpf+='\x15\x00\x00\x09\x3e\x00\x00\xc0' #  2: jeq 0xc000003e, 0, 9     AUDIT_ARCH_X86_64, else allow
+  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' #  3: ld  [0]                  syscall number
+  bpf+='\x15\x00\x04\x00\x10\x00\x00\x00' #  4: jeq 0x10, 4, 0           ioctl -> 9
+  bpf+='\x15\x00\x03\x00\x10\x00\x00\x40' #  5: jeq 0x40000010, 3, 0     x32 bit | 16 -> 9
+  bpf+='\x15\x00\x02\x05\x02\x02\x00\x40' #  6: jeq 0x40000202, 2, 5     x32 ioctl (514) -> 9, else allow
+  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' #  7: ld  [0]                  i386: syscall number
+  bpf+='\x15\x00\x00\x03\x36\x00\x00\x00' #  8: jeq 0x36, 0, 3           i386 ioctl, else allow
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' #  9: ld  [24]                 ioctl request (low 32 bits)
+  bpf+='\x15\x00\x02\x00\x12\x54\x00\x00' # 10: jeq 0x5412, 2, 0         TIOCSTI -> 13
+  bpf+='\x15\x00\x01\x00\x1c\x54\x00\x00' # 11: jeq 0x541c, 1, 0         TIOCLINUX -> 13
+  bpf+='\x06\x00\x00\x00\x00\x00\xff\x7f' # 12: ret 0x7fff0000           SECCOMP_RET_ALLOW
+  bpf+='\x06\x00\x00\x00\x01\x00\x05\x00' # 13: ret 0x50001              SECCOMP_RET_ERRNO | EPERM
   ;;
 aarch64)
-  insn $LD 0 0 $ARCH
-  insn $JEQ 3 0 0x40000028       # AUDIT_ARCH_ARM -> 5
-  insn $JEQ 0 7 0xc00000b7       # AUDIT_ARCH_AARCH64, else allow
-  insn $LD 0 0 $NR
-  insn $JEQ 2 5 29               # ioctl -> 7, else allow
-  insn $LD 0 0 $NR               # 5: arm
-  insn $JEQ 0 3 54               # arm ioctl, else allow
-  insn $LD 0 0 $ARG1             # 7
-  insn $JEQ 2 0 $TIOCSTI
-  insn $JEQ 1 0 $TIOCLINUX
-  insn $RET 0 0 $ALLOW # 10
-  insn $RET 0 0 $EPERM # 11
+  bpf+='\x20\x00\x00\x00\x04\x00\x00\x00' #  0: ld  [4]                  arch
+  bpf+='\x15\x00\x03\x00\x28\x00\x00\x40' #  1: jeq 0x40000028, 3, 0     AUDIT_ARCH_ARM -> 5
+  bpf+='\x15\x00\x00\x07\xb7\x00\x00\xc0' #  2: jeq 0xc00000b7, 0, 7     AUDIT_ARCH_AARCH64, else allow
+  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' #  3: ld  [0]                  syscall number
+  bpf+='\x15\x00\x02\x05\x1d\x00\x00\x00' #  4: jeq 0x1d, 2, 5           ioctl -> 7, else allow
+  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' #  5: ld  [0]                  arm: syscall number
+  bpf+='\x15\x00\x00\x03\x36\x00\x00\x00' #  6: jeq 0x36, 0, 3           arm ioctl, else allow
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' #  7: ld  [24]                 ioctl request (low 32 bits)
+  bpf+='\x15\x00\x02\x00\x12\x54\x00\x00' #  8: jeq 0x5412, 2, 0         TIOCSTI -> 11
+  bpf+='\x15\x00\x01\x00\x1c\x54\x00\x00' #  9: jeq 0x541c, 1, 0         TIOCLINUX -> 11
+  bpf+='\x06\x00\x00\x00\x00\x00\xff\x7f' # 10: ret 0x7fff0000           SECCOMP_RET_ALLOW
+  bpf+='\x06\x00\x00\x00\x01\x00\x05\x00' # 11: ret 0x50001              SECCOMP_RET_ERRNO | EPERM
   ;;
 *) die 1 "no seccomp filter for ${HOSTTYPE:-this machine}, so TIOCSTI cannot be blocked; claudebox supports x86_64 and aarch64" ;;
 esac
@@ -420,5 +420,16 @@ if [ "$audit" = 1 ]; then
   exit 0
 fi
 
-exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" \
-  10< <(printf '%b' "$bpf") 11<<<"$nixconf" 12<<<"$gitconfig"
+# The filter goes to bwrap through a pipe without a fork (a process
+# substitution costs one): bash makes a small here-string a pipe, and the
+# pipe reopened through /proc/self/fd takes the bytes, NULs included, after
+# the here-string's newline is read off. Where bash gives a temporary file
+# instead (bash < 5.1, BASH_COMPAT=50), or /proc is missing, a process
+# substitution it is.
+{
+  if [ -p /proc/self/fd/10 ] && read -r -u 10 && printf '%b' "$bpf" >/proc/self/fd/10; then
+    exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}"
+  else
+    exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf")
+  fi
+} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig"
