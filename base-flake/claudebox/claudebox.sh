@@ -313,6 +313,7 @@ for file in "$home/.gitconfig" "${XDG_CONFIG_HOME:-$home/.config}/git/config"; d
   [ -r "$file" ] || continue
   mapfile -t lines <"$file"
   for line in ${lines[@]+"${lines[@]}"}; do
+    case "$section:$line" in "[user:"* | *"["*) ;; *) continue ;; esac # fast path
     line=${line#"${line%%[![:space:]]*}"}
     case "$line" in
     \[*)
@@ -425,11 +426,12 @@ fi
 # pipe reopened through /proc/self/fd takes the bytes, NULs included, after
 # the here-string's newline is read off. Where bash gives a temporary file
 # instead (bash < 5.1, BASH_COMPAT=50), or /proc is missing, a process
-# substitution it is.
+# substitution it is. LC_ALL=C spares env loading the locale; env -i drops
+# it with the rest.
 {
   if [ -p /proc/self/fd/10 ] && read -r -u 10 && printf '%b' "$bpf" >/proc/self/fd/10; then
-    exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}"
+    LC_ALL=C exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}"
   else
-    exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf")
+    LC_ALL=C exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf")
   fi
 } 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig"
