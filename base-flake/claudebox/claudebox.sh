@@ -163,11 +163,15 @@ for tool in "${tools[@]}"; do
 done
 sandbox_path=""
 declare -A seen=()
-rest=${PATH:-}: # split by parameter expansion: `read <<<` reads a pipe byte by byte
-while [ -n "$rest" ]; do
-  dir=${rest%%:*}
-  rest=${rest#*:}
-  if [ -n "$dir" ] && [ -n "${tool_dir[$dir]:-}" ] && [ -z "${seen[$dir]:-}" ]; then
+# Split by IFS, without globbing (`IFS=: read <<<` reads a pipe byte by byte).
+set -o noglob
+IFS=:
+# shellcheck disable=SC2206 # split on purpose
+host_path=(${PATH:-})
+unset IFS
+set +o noglob
+for dir in ${host_path[@]+"${host_path[@]}"}; do
+  if [[ -n $dir && -n ${tool_dir[$dir]-} && -z ${seen[$dir]-} ]]; then
     seen[$dir]=1
     sandbox_path=${sandbox_path:+$sandbox_path:}$dir
   fi
@@ -294,6 +298,7 @@ nixconf=""
 if [ -r /etc/nix/nix.conf ]; then
   mapfile -t lines </etc/nix/nix.conf # one read(2), not one per line
   for line in ${lines[@]+"${lines[@]}"}; do
+    case "$line" in \#*) continue ;; esac # fast path for comments
     key=${line%%=*}
     key=${key//[[:space:]]/}
     case "$key" in
