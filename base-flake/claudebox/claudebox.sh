@@ -112,7 +112,7 @@ cd -P . 2>/dev/null || die 1 "$gone"
 cwd=$PWD
 home_phys=$home
 if cd -P -- "$home" 2>/dev/null; then home_phys=$PWD; fi
-cd -- "$cwd" 2>/dev/null || die 1 "$gone"
+cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
 case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
 if [ -z "$project" ]; then
   project=$cwd
@@ -120,7 +120,7 @@ else
   [ -d "$project" ] || die 1 "project directory $project does not exist; create it or pass an existing --project DIR"
   cd -P -- "$project" 2>/dev/null || die 1 "cannot enter project directory $project; check its permissions"
   project=$PWD
-  cd -- "$cwd"
+  cd -P -- "$cwd"
 fi
 if shared_dir "$project"; then
   die 1 "refusing to mount $project read-write: it is a shared system directory; cd into a project or pass --project DIR"
