@@ -27,6 +27,8 @@ type nixPrefetchOptions struct {
 	json     bool
 	maxBytes int64
 	apiURL   string
+	// apiURLSet: --api-url was given, and wins over a host= in REF.
+	apiURLSet bool
 }
 
 func newNixPrefetchCmd(s *streams) *cobra.Command {
@@ -43,7 +45,9 @@ REF is a local tarball, file:///x.tar.gz (also .tgz, .tar, .tar.bz2), a
 local directory, path:/dir, or github:OWNER/REPO[/REF-OR-REV][?dir=…], fetched
 as Nix 2.8 fetches it: GET /repos/OWNER/REPO/commits/REF (HEAD by default)
 unless a rev is given, then the tarball of that commit. The token, if any,
-comes from GITHUB_TOKEN; --api-url points at GitHub Enterprise Server.
+comes from GITHUB_TOKEN; --api-url points at GitHub Enterprise Server
+(https://HOST/api/v3/). A ?host=HOST reference is fetched from
+https://api.HOST/, where Nix 2.8 fetches it, with GH_ENTERPRISE_TOKEN.
 
 The text output is the line Nix 2.8 prints (on stderr; flakectl prints it on
 stdout). --json prints what 'nix flake prefetch --json' prints on Nix 2.8:
@@ -70,6 +74,7 @@ verbatim, whatever they point at, as Nix keeps them.
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ref = args[0]
+			opts.apiURLSet = cmd.Flags().Changed("api-url")
 			return nixPrefetchRun(s, opts)
 		},
 	}
@@ -124,9 +129,6 @@ func nixPrefetchRun(s *streams, opts *nixPrefetchOptions) error {
 		}
 		hash, locked = h, ref.With("lastModified", mtime.Unix())
 	case flakeref.TypeGitHub:
-		if ref.Host() != "" {
-			return badInputf("flake reference '%s': host= is not supported; use --api-url", opts.ref)
-		}
 		var err error
 		hash, locked, err = prefetchGitHub(ref, opts)
 		if err != nil {
@@ -159,46 +161,41 @@ func nixPrefetchRun(s *streams, opts *nixPrefetchOptions) error {
 	return nil
 }
 
-// prefetchGitHub fetches a github: input as Nix 2.8 does: the commit of
-// the ref (HEAD when none) unless a rev is given, then that commit's tarball.
-// The locked reference has the rev instead of the ref, and the tarball's
-// top-level mtime (the committer date) as lastModified.
+// prefetchGitHub fetches a github: input as Nix 2.8 does (githubapi.Prefetch:
+// the commit of the ref, HEAD when none, unless a rev is given, then that
+// commit's tarball) and returns its hash and locked reference.
+//
+// For a host= input Nix 2.8 asks https://api.HOST/ (not HOST/api/v3, as
+// GitHub Enterprise Server serves its API; newer Nix does that), so that is
+// the default API URL there, with the token from GH_ENTERPRISE_TOKEN: a
+// github.com token is never sent to another host.
 func prefetchGitHub(ref flakeref.Ref, opts *nixPrefetchOptions) (*nixhash.Hash, flakeref.Ref, error) {
+	apiURL := opts.apiURL
 	token, err := githubapi.TokenFromEnv("")
 	if err != nil {
 		return nil, ref, badInputf("%v", err)
 	}
-	client, err := githubapi.New(githubapi.Config{APIURL: opts.apiURL, Token: token})
+	if host := ref.Host(); host != "" && host != "github.com" && !opts.apiURLSet {
+		apiURL = "https://api." + host + "/"
+		token = os.Getenv("GH_ENTERPRISE_TOKEN")
+	}
+	client, err := githubapi.New(githubapi.Config{APIURL: apiURL, Token: token})
 	if err != nil {
 		return nil, ref, badInputf("%v", err)
 	}
-	ctx := context.Background()
 	rev := ref.Rev()
 	if rev == "" {
-		name := ref.Ref()
-		if name == "" {
-			name = "HEAD"
-		}
-		commit, err := client.ResolveCommit(ctx, ref.Owner(), ref.Repo(), name)
-		if err != nil {
-			return nil, ref, err
-		}
-		rev = commit.SHA
+		rev = ref.Ref()
 	}
-	body, err := client.Tarball(ctx, ref.Owner(), ref.Repo(), rev)
+	src, err := client.Prefetch(context.Background(), ref.Owner(), ref.Repo(), rev, nar.Limits{MaxBytes: opts.maxBytes})
 	if err != nil {
 		return nil, ref, err
 	}
-	defer body.Close()
-	tree, err := nar.ReadTarball(body, nar.Limits{MaxBytes: opts.maxBytes})
-	if err != nil {
-		return nil, ref, fmt.Errorf("tarball of %s/%s at %s: %v", ref.Owner(), ref.Repo(), rev, err)
-	}
-	h, err := tree.Hash(nixhash.SHA256)
+	locked, err := ref.LockedGitArchive(src.Rev, src.NarHash.Format(nixhash.SRI, true), src.LastModified.Unix())
 	if err != nil {
 		return nil, ref, err
 	}
-	return h, ref.Without("ref").With("rev", rev).With("lastModified", tree.ModTime.Unix()), nil
+	return src.NarHash, locked, nil
 }
 
 // localTarball returns the file a tarball reference names; only file: URLs

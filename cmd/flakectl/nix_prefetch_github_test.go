@@ -14,12 +14,12 @@ import (
 // side against the GitHub fake standing in for github.com (inside
 // githubtest.InGitHubNamespace): `flakectl nix prefetch github:…` prints
 // exactly the line `nix flake prefetch github:…` prints, and the same
-// --json, for a branch, a tag, HEAD, a rev and ?dir=.
+// --json, for a branch, a tag, HEAD, a rev, ?dir= and ?host=.
 func TestNixPrefetchGitHubMatchesNix(t *testing.T) {
 	if !githubtest.InGitHubNamespace(t) {
 		return
 	}
-	fake := githubtest.New(t, githubtest.Options{Hosts: true, Listen: "127.0.0.1:443"})
+	fake := githubtest.New(t, githubtest.Options{Hosts: true, Enterprise: true, Listen: "127.0.0.1:443"})
 	// flakectl, in this process, trusts the fake's CA the way Nix does.
 	t.Setenv("SSL_CERT_FILE", fake.WriteCAFile())
 	t.Setenv("GITHUB_TOKEN", "")
@@ -44,6 +44,7 @@ func TestNixPrefetchGitHubMatchesNix(t *testing.T) {
 		"github:acme/widgets/" + first,
 		"github:acme/widgets/v1.0.0?dir=sub",
 		"github:acme/widgets?ref=main&dir=sub",
+		"github:acme/widgets/v1.0.0?host=" + githubtest.EnterpriseHost,
 	} {
 		for _, json := range []bool{false, true} {
 			args := []string{"flake", "prefetch", ref}

@@ -103,7 +103,6 @@ func TestNixPrefetchErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"gitlab:system1/devbox"}, "gitlab: references are not supported yet"},
-		{[]string{"github:system1/devbox?host=example.com"}, "host= is not supported"},
 		{[]string{"https://example.com/x.tar.gz"}, "fetching over the network is not supported yet"},
 		{[]string{"file://" + filepath.Join(dir, "missing.tar.gz")}, "no such file or directory"},
 		{[]string{"file://" + two}, "contains 2 top-level entries, want exactly one"},
