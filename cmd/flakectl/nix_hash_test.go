@@ -11,14 +11,6 @@ import (
 	"github.com/system1/devbox/internal/oracle"
 )
 
-// narRunFlakectl runs the CLI in-process.
-func narRunFlakectl(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = run(args, &streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	return code, out.String(), errOut.String()
-}
-
 // narRunNix runs the real Nix with args; it returns stdout, stderr and whether
 // it succeeded.
 func narRunNix(t *testing.T, env []string, args ...string) (stdout, stderr string, ok bool) {
@@ -65,7 +57,7 @@ func TestNixHashPathMatchesNix(t *testing.T) {
 		if !ok {
 			t.Fatalf("nix %v: %s", args, errOut)
 		}
-		code, got, stderr := narRunFlakectl(t, append([]string{"nix"}, args...)...)
+		code, got, stderr := runFlakectl(t, "", append([]string{"nix"}, args...)...)
 		if code != 0 || got != want {
 			t.Errorf("flakectl nix %s: exit %d, stdout %q, stderr %q; nix printed %q", strings.Join(args, " "), code, got, stderr, want)
 		}
@@ -82,7 +74,7 @@ func TestNixHashPathErrors(t *testing.T) {
 		{[]string{"nix", "hash", "path", "--type", "sha3", dir}, "unknown hash algorithm 'sha3'"},
 		{[]string{"nix", "hash", "path", "--base16=yes", dir}, "takes no value"},
 	} {
-		code, stdout, stderr := narRunFlakectl(t, c.args...)
+		code, stdout, stderr := runFlakectl(t, "", c.args...)
 		if code != exitBadInput || stdout != "" || !strings.Contains(stderr, c.msg) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", c.args, code, stdout, stderr, c.msg)
 		}

@@ -10,12 +10,6 @@ import (
 	"github.com/system1/devbox/nix/lockfile"
 )
 
-func lockRunFlakectl(args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = run(args, &streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	return code, out.String(), errOut.String()
-}
-
 // lockFixture copies a lock from nix/lockfile/testdata (locks Nix wrote,
 // and their version 5 form) into a temporary directory.
 func lockFixture(t *testing.T, name string) (path string, data []byte) {
@@ -48,7 +42,7 @@ func TestNixLockCheck(t *testing.T) {
 		{[]string{broken}, 2, "", `names node "gone", which does not exist`},
 		{[]string{filepath.Join(t.TempDir(), "nope.lock")}, 2, "", "does not exist (run nix flake lock to create it)"},
 	} {
-		code, out, errOut := lockRunFlakectl(append([]string{"nix", "lock", "check"}, tc.args...)...)
+		code, out, errOut := runFlakectl(t, "", append([]string{"nix", "lock", "check"}, tc.args...)...)
 		if code != tc.code || out != tc.out || !strings.Contains(errOut, tc.errOut) || strings.Count(errOut, "\n") > 1 {
 			t.Errorf("check %v = %d, %q, %q; want %d, %q, stderr one line with %q", tc.args, code, out, errOut, tc.code, tc.out, tc.errOut)
 		}
@@ -58,7 +52,7 @@ func TestNixLockCheck(t *testing.T) {
 func TestNixLockFmt(t *testing.T) {
 	_, want := lockFixture(t, "v7-clash-follows.lock")
 	v5, _ := lockFixture(t, "v5-info.lock")
-	if code, out, errOut := lockRunFlakectl("nix", "lock", "fmt", v5); code != 0 || out != "" || errOut != "" {
+	if code, out, errOut := runFlakectl(t, "", "nix", "lock", "fmt", v5); code != 0 || out != "" || errOut != "" {
 		t.Fatalf("fmt = %d, %q, %q", code, out, errOut)
 	}
 	got, _ := os.ReadFile(v5)
@@ -70,7 +64,7 @@ func TestNixLockFmt(t *testing.T) {
 func TestNixLockUpdateInput(t *testing.T) {
 	path, before := lockFixture(t, "v7-clash-follows.lock")
 	locked := `{"type":"path","path":"/src/c","narHash":"sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=","lastModified":5}`
-	code, out, errOut := lockRunFlakectl("nix", "lock", "update-input", "c", "--file", path, "--locked", locked, "--stdout")
+	code, out, errOut := runFlakectl(t, "", "nix", "lock", "update-input", "c", "--file", path, "--locked", locked, "--stdout")
 	if code != 0 || errOut != "" {
 		t.Fatalf("update-input = %d, %q", code, errOut)
 	}
@@ -89,7 +83,7 @@ func TestNixLockUpdateInput(t *testing.T) {
 		t.Errorf("--stdout changed the file")
 	}
 	// Without --stdout the file is rewritten in place.
-	if code, _, errOut := lockRunFlakectl("nix", "lock", "update-input", "c", "--file", path, "--locked", locked); code != 0 {
+	if code, _, errOut := runFlakectl(t, "", "nix", "lock", "update-input", "c", "--file", path, "--locked", locked); code != 0 {
 		t.Fatalf("update-input = %d, %q", code, errOut)
 	}
 	if after, _ := os.ReadFile(path); string(after) != out {
@@ -105,7 +99,7 @@ func TestNixLockUpdateInput(t *testing.T) {
 		{[]string{"a/nixpkgs", "--locked", locked}, `input "a/nixpkgs" follows "nixpkgs"; update that input instead`},
 		{[]string{"c", "--locked", locked, "--follows", "nope"}, "want INPUT/PATH=TARGET/PATH"},
 	} {
-		code, _, errOut := lockRunFlakectl(append([]string{"nix", "lock", "update-input", "--file", path}, tc.args...)...)
+		code, _, errOut := runFlakectl(t, "", append([]string{"nix", "lock", "update-input", "--file", path}, tc.args...)...)
 		if code != 2 || !strings.Contains(errOut, tc.want) {
 			t.Errorf("update-input %v = %d, %q; want exit 2 and %q", tc.args, code, errOut, tc.want)
 		}

@@ -67,7 +67,7 @@ func TestNixPrefetchGitHubMatchesNix(t *testing.T) {
 					}
 				}
 			}
-			code, got, errOut := narRunFlakectl(t, append([]string{"nix"}, args[1:]...)...)
+			code, got, errOut := runFlakectl(t, "", append([]string{"nix"}, args[1:]...)...)
 			if code != 0 || got != want {
 				t.Errorf("flakectl nix %s: exit %d, printed\n%q\n(stderr %q), Nix printed\n%q", strings.Join(args[1:], " "), code, got, errOut, want)
 			}

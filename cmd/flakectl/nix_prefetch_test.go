@@ -58,7 +58,7 @@ func TestNixPrefetchMatchesNix(t *testing.T) {
 		if !ok {
 			t.Fatalf("nix flake prefetch --json %s: %s", ref, errOut)
 		}
-		code, got, stderr := narRunFlakectl(t, "nix", "prefetch", "--json", ref)
+		code, got, stderr := runFlakectl(t, "", "nix", "prefetch", "--json", ref)
 		if code != 0 || got != wantJSON {
 			t.Errorf("flakectl nix prefetch --json %s: exit %d, %q (stderr %q); nix printed %q", ref, code, got, stderr, wantJSON)
 		}
@@ -66,7 +66,7 @@ func TestNixPrefetchMatchesNix(t *testing.T) {
 		if !ok {
 			t.Fatalf("nix flake prefetch %s: %s", ref, wantText)
 		}
-		code, got, stderr = narRunFlakectl(t, "nix", "prefetch", ref)
+		code, got, stderr = runFlakectl(t, "", "nix", "prefetch", ref)
 		if code != 0 || got != wantText {
 			t.Errorf("flakectl nix prefetch %s: exit %d, %q (stderr %q); nix printed %q", ref, code, got, stderr, wantText)
 		}
@@ -80,7 +80,7 @@ func TestNixPrefetchRelativePath(t *testing.T) {
 	if !ok {
 		t.Fatalf("nix flake prefetch path:src: %s", want)
 	}
-	if code, got, stderr := narRunFlakectl(t, "nix", "prefetch", "path:src"); code != 0 || got != want {
+	if code, got, stderr := runFlakectl(t, "", "nix", "prefetch", "path:src"); code != 0 || got != want {
 		t.Errorf("exit %d, %q (stderr %q); nix printed %q", code, got, stderr, want)
 	}
 }
@@ -114,7 +114,7 @@ func TestNixPrefetchErrors(t *testing.T) {
 		{[]string{dir}, "bare paths are not supported yet; write path:"},
 		{[]string{"git+file:///x"}, "git references are not supported"},
 	} {
-		code, stdout, stderr := narRunFlakectl(t, append([]string{"nix", "prefetch"}, c.args...)...)
+		code, stdout, stderr := runFlakectl(t, "", append([]string{"nix", "prefetch"}, c.args...)...)
 		if code != exitBadInput || stdout != "" || !strings.Contains(stderr, c.msg) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", c.args, code, stdout, stderr, c.msg)
 		}
@@ -179,14 +179,14 @@ func TestNixPrefetchGitHub(t *testing.T) {
 		}
 
 		before := fake.RequestCount("GET /repos/acme/widgets/commits/")
-		code, got, stderr := narRunFlakectl(t, "nix", "prefetch", "--api-url", fake.URL(), "--json", c.ref)
+		code, got, stderr := runFlakectl(t, "", "nix", "prefetch", "--api-url", fake.URL(), "--json", c.ref)
 		if code != 0 || got != wantJSON {
 			t.Errorf("%s --json: exit %d, %q (stderr %q); want %q", c.ref, code, got, stderr, wantJSON)
 		}
 		if n := fake.RequestCount("GET /repos/acme/widgets/commits/") - before; n != c.lookups {
 			t.Errorf("%s: %d commit lookups, want %d", c.ref, n, c.lookups)
 		}
-		code, got, stderr = narRunFlakectl(t, "nix", "prefetch", "--api-url", fake.URL(), c.ref)
+		code, got, stderr = runFlakectl(t, "", "nix", "prefetch", "--api-url", fake.URL(), c.ref)
 		storePath := strings.Split(wantJSON, `"storePath":"`)[1]
 		storePath = storePath[:strings.IndexByte(storePath, '"')]
 		want := fmt.Sprintf("Downloaded '%s' to '%s' (hash '%s').\n", c.lockedRef, storePath, strings.TrimSpace(wantHash))
@@ -194,7 +194,7 @@ func TestNixPrefetchGitHub(t *testing.T) {
 			t.Errorf("%s: exit %d, %q (stderr %q); want %q", c.ref, code, got, stderr, want)
 		}
 	}
-	code, _, stderr := narRunFlakectl(t, "nix", "prefetch", "--api-url", fake.URL(), "github:acme/nope")
+	code, _, stderr := runFlakectl(t, "", "nix", "prefetch", "--api-url", fake.URL(), "github:acme/nope")
 	if code == 0 || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("missing repository: exit %d, stderr %q; want a failure on one line", code, stderr)
 	}
