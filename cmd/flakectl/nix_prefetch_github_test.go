@@ -24,14 +24,7 @@ func TestNixPrefetchGitHubMatchesNix(t *testing.T) {
 	t.Setenv("SSL_CERT_FILE", fake.WriteCAFile())
 	t.Setenv("GITHUB_TOKEN", "")
 	repo := fake.CreateRepo("acme", "widgets", githubtest.RepoOptions{})
-	files := githubtest.Files{
-		"flake.nix":      githubtest.Text("{ outputs = _: { }; }\n"),
-		"bin/run":        githubtest.Executable("#!/bin/sh\necho run\n"),
-		"link":           githubtest.Symlink("bin/run"),
-		".gitattributes": githubtest.Text("secret.txt export-ignore\n"),
-		"secret.txt":     githubtest.Text("not in the tarball\n"),
-		"sub/flake.nix":  githubtest.Text("{ outputs = _: { }; }\n"),
-	}
+	files := prefetchFixtureFiles()
 	first := repo.Commit("main", files, "first\n", time.Date(2024, 3, 1, 12, 0, 0, 0, time.FixedZone("", -5*3600)))
 	repo.Tag("v1.0.0", first)
 	files["bin/run"] = githubtest.Executable("#!/bin/sh\necho again\n")

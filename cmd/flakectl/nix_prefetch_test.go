@@ -127,10 +127,10 @@ func TestNixPrefetchErrors(t *testing.T) {
 // path against `nix flake prefetch` of that same tarball as a file, and
 // lastModified against the commit date. (githubapi/githubtest checks that
 // real Nix fetching github: from the fake agrees.)
-func TestNixPrefetchGitHub(t *testing.T) {
-	fake := githubtest.New(t, githubtest.Options{})
-	repo := fake.CreateRepo("acme", "widgets", githubtest.RepoOptions{})
-	files := githubtest.Files{
+// prefetchFixtureFiles is the repository both github prefetch tests fetch:
+// an executable, a symlink, an export-ignore'd file and a nested flake.
+func prefetchFixtureFiles() githubtest.Files {
+	return githubtest.Files{
 		"flake.nix":      githubtest.Text("{ outputs = _: { }; }\n"),
 		"bin/run":        githubtest.Executable("#!/bin/sh\necho run\n"),
 		"link":           githubtest.Symlink("bin/run"),
@@ -138,6 +138,12 @@ func TestNixPrefetchGitHub(t *testing.T) {
 		"secret.txt":     githubtest.Text("not in the tarball\n"),
 		"sub/flake.nix":  githubtest.Text("{ outputs = _: { }; }\n"),
 	}
+}
+
+func TestNixPrefetchGitHub(t *testing.T) {
+	fake := githubtest.New(t, githubtest.Options{})
+	repo := fake.CreateRepo("acme", "widgets", githubtest.RepoOptions{})
+	files := prefetchFixtureFiles()
 	firstDate := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 	first := repo.Commit("main", files, "first\n", firstDate)
 	repo.Tag("v1.0.0", first)

@@ -243,8 +243,8 @@ func parseGitArchive(s string, u parsedURL) (Ref, error) {
 		if rev != "" {
 			return Ref{}, errorf(s, "two commit hashes (in the path and in ?rev=); give one")
 		}
-		if !revRegex.MatchString(v) {
-			return Ref{}, errorf(s, "rev %q is not a commit hash (want 40 hex digits)", v)
+		if err := checkRev(s, v); err != nil {
+			return Ref{}, err
 		}
 		rev = strings.ToLower(v)
 	}
@@ -275,6 +275,14 @@ func parseGitArchive(s string, u parsedURL) (Ref, error) {
 	return withDir(Ref{Type: u.scheme, attrs: attrs}, u.query), nil
 }
 
+// checkRev reports a rev that is not a full commit hash, as Nix requires.
+func checkRev(s, rev string) error {
+	if !revRegex.MatchString(rev) {
+		return errorf(s, "rev %q is not a commit hash (want 40 hex digits)", rev)
+	}
+	return nil
+}
+
 func parseGit(s string, u parsedURL) (Ref, error) {
 	repo := u.withQuery()
 	repo.scheme = strings.TrimPrefix(u.scheme, "git+")
@@ -283,8 +291,8 @@ func parseGit(s string, u parsedURL) (Ref, error) {
 		value := u.query[name]
 		switch name {
 		case "rev":
-			if !revRegex.MatchString(value) {
-				return Ref{}, errorf(s, "rev %q is not a commit hash (want 40 hex digits)", value)
+			if err := checkRev(s, value); err != nil {
+				return Ref{}, err
 			}
 			attrs = attrs.Set(name, value)
 			delete(repo.query, name)
@@ -312,8 +320,8 @@ func parseMercurial(s string, u parsedURL) (Ref, error) {
 	repo.scheme = strings.TrimPrefix(u.scheme, "hg+")
 	attrs := Attrs{}
 	if v, ok := u.query["rev"]; ok {
-		if !revRegex.MatchString(v) {
-			return Ref{}, errorf(s, "rev %q is not a commit hash (want 40 hex digits)", v)
+		if err := checkRev(s, v); err != nil {
+			return Ref{}, err
 		}
 		attrs = attrs.Set("rev", v)
 		delete(repo.query, "rev")
@@ -335,8 +343,8 @@ func parsePathURL(s string, u parsedURL) (Ref, error) {
 		value := u.query[name]
 		switch name {
 		case "rev":
-			if !revRegex.MatchString(value) {
-				return Ref{}, errorf(s, "rev %q is not a commit hash (want 40 hex digits)", value)
+			if err := checkRev(s, value); err != nil {
+				return Ref{}, err
 			}
 			attrs = attrs.Set(name, value)
 		case "narHash":
