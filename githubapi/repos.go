@@ -100,9 +100,23 @@ func (c *Client) GetFile(ctx context.Context, owner, name, filePath, ref string)
 	return &File{Path: fc.GetPath(), SHA: fc.GetSHA(), Content: []byte(content)}, nil
 }
 
-// FindFiles returns the paths of every file named base (e.g. "flake.nix")
-// in the tree of ref, sorted: the flakes of a monorepo, in one request.
-func (c *Client) FindFiles(ctx context.Context, owner, name, ref, base string) ([]string, error) {
+// TreeFile is a file in a tree listing, with its blob SHA.
+type TreeFile struct {
+	Path string
+	SHA  string
+	Mode string
+}
+
+// RepoTree is every file of a commit's tree, from one request.
+type RepoTree struct {
+	SHA   string // the tree's own SHA
+	Files []TreeFile
+}
+
+// GetTree lists every file of the tree of ref (a branch, tag or SHA), with
+// blob SHAs, in one request: the flakes of a monorepo, and whether a file
+// changed since it was last read.
+func (c *Client) GetTree(ctx context.Context, owner, name, ref string) (*RepoTree, error) {
 	var tree *github.Tree
 	what := fmt.Sprintf("listing the files of %s/%s at %s", owner, name, ref)
 	err := c.call(ctx, what, func() (resp *github.Response, err error) {
@@ -115,14 +129,48 @@ func (c *Client) FindFiles(ctx context.Context, owner, name, ref, base string) (
 	if tree.GetTruncated() {
 		return nil, fmt.Errorf("%s: the tree is too large for one request (GitHub truncated it)", what)
 	}
-	var paths []string
+	out := &RepoTree{SHA: tree.GetSHA()}
 	for _, e := range tree.Entries {
-		if e.GetType() == "blob" && path.Base(e.GetPath()) == base {
-			paths = append(paths, e.GetPath())
+		if e.GetType() == "blob" {
+			out.Files = append(out.Files, TreeFile{Path: e.GetPath(), SHA: e.GetSHA(), Mode: e.GetMode()})
 		}
 	}
-	sort.Strings(paths)
+	sort.Slice(out.Files, func(i, j int) bool { return out.Files[i].Path < out.Files[j].Path })
+	return out, nil
+}
+
+// FindFiles returns the paths of every file named base (e.g. "flake.nix")
+// in the tree of ref, sorted: the flakes of a monorepo, in one request.
+func (c *Client) FindFiles(ctx context.Context, owner, name, ref, base string) ([]string, error) {
+	tree, err := c.GetTree(ctx, owner, name, ref)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range tree.Files {
+		if path.Base(f.Path) == base {
+			paths = append(paths, f.Path)
+		}
+	}
 	return paths, nil
+}
+
+// GetBlob reads a blob by its SHA (from a tree listing): a file's content
+// in one request, with no ref to resolve.
+func (c *Client) GetBlob(ctx context.Context, owner, name, sha string) ([]byte, error) {
+	var content []byte
+	what := fmt.Sprintf("reading blob %s of %s/%s", sha, owner, name)
+	err := c.call(ctx, what, func() (resp *github.Response, err error) {
+		content, resp, err = c.gh.Git.GetBlobRaw(ctx, owner, name, sha)
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if BlobSHA(content) != sha {
+		return nil, fmt.Errorf("%s: the content GitHub sent does not hash to %s", what, sha)
+	}
+	return content, nil
 }
 
 // Commit is a resolved commit.

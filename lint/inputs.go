@@ -80,6 +80,21 @@ func lineIndent(src []byte, off int) string {
 	return string(src[start:end])
 }
 
+// ReadDeclared parses a flake.nix and reads the inputs it declares, from the
+// syntax tree alone; the error is one line (a parse error with its
+// position, or why the inputs cannot be known without evaluating).
+func ReadDeclared(filename string, src []byte) (*Declared, error) {
+	_, x, err := syntax.ParseFile(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	d, why := declaredInputs(x, src)
+	if why != "" {
+		return nil, fmt.Errorf("%s: %s", filename, why)
+	}
+	return d, nil
+}
+
 type declReader struct {
 	d   *Declared
 	err string

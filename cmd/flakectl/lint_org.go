@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"sort"
 	"sync"
@@ -60,7 +59,7 @@ func lintOrg(s *streams, opts *lintOptions, lo lint.Options) error {
 	sort.Slice(live, func(i, j int) bool { return live[i].FullName() < live[j].FullName() })
 
 	out := make([]orgRepo, len(live))
-	progress := newProgress(s.ErrOut, len(live))
+	progress := newProgress(s.ErrOut, "linting", len(live))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < orgWorkers; w++ {
@@ -211,47 +210,4 @@ func writeOrgTable(w io.Writer, org string, repos []orgRepo) {
 		fmt.Fprintf(w, ", %d unreadable", unreadable)
 	}
 	fmt.Fprintln(w)
-}
-
-// progress draws "linting: 12/140 repositories" on a terminal, and nothing
-// otherwise (stderr redirected to a file or a CI log).
-type progress struct {
-	mu    sync.Mutex
-	w     io.Writer
-	n, of int
-	on    bool
-}
-
-func newProgress(w io.Writer, of int) *progress {
-	p := &progress{w: w, of: of}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.on = true
-		}
-	}
-	return p
-}
-
-func (p *progress) done() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.n++
-	if p.on {
-		const width = 30
-		fill := width * p.n / max(p.of, 1)
-		bar := make([]byte, width)
-		for i := range bar {
-			bar[i] = ' '
-			if i < fill {
-				bar[i] = '#'
-			}
-		}
-		fmt.Fprintf(p.w, "\rlinting [%s] %d/%d repositories", bar, p.n, p.of)
-	}
-}
-
-func (p *progress) finish() {
-	if p.on && p.n > 0 {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
 }

@@ -131,7 +131,7 @@ computes (parse trees, NAR hashes, flake.lock bytes) without needing Nix.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(newVersionCmd(s), newNixCmd(s), newRenderCmd(s), newInitCmd(s), newLintCmd(s))
+	root.AddCommand(newVersionCmd(s), newNixCmd(s), newRenderCmd(s), newInitCmd(s), newLintCmd(s), newBumpCmd(s))
 	return root
 }
 

@@ -27,6 +27,11 @@ type Fault struct {
 	Times int
 	// Optional faults may go unused without failing the test.
 	Optional bool
+	// After lets the fake carry the request out first and only then fail
+	// it as Status or Drop say: the client sees an error for a request
+	// that took effect (a POST that created its branch, say), as happens
+	// when GitHub's front end times out after the back end did the work.
+	After bool
 
 	left int
 }

@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.repoHandler(s.getContents))
 	m.HandleFunc("GET /repos/{owner}/{repo}/git/trees/{sha}", s.repoHandler(s.getTree))
 	m.HandleFunc("GET /repos/{owner}/{repo}/git/commits/{sha}", s.repoHandler(s.getGitCommit))
+	m.HandleFunc("GET /repos/{owner}/{repo}/git/blobs/{sha}", s.repoHandler(s.getBlob))
 	m.HandleFunc("GET /repos/{owner}/{repo}/git/ref/{ref...}", s.repoHandler(s.getRef))
 	m.HandleFunc("GET /repos/{owner}/{repo}/tags", s.repoHandler(s.listTags))
 	m.HandleFunc("GET /repos/{owner}/{repo}/compare/{basehead...}", s.repoHandler(s.compare))
@@ -564,6 +565,36 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request, repo *Repo) {
 		"status":   status, "ahead_by": len(ahead), "behind_by": len(behind), "total_commits": len(ahead),
 		"base_commit": s.commitJSON(repo, bc), "merge_base_commit": s.commitJSON(repo, mbc),
 		"commits": commits, "files": []any{},
+	})
+}
+
+// getBlob is GET /git/blobs/{file_sha}: the blob's content in base64 (GitHub
+// does not wrap it in lines here) and its size, or the bytes alone with the
+// raw media type; its ETag is the SHA (a blob never changes).
+func (s *Server) getBlob(w http.ResponseWriter, r *http.Request, repo *Repo) {
+	sha := r.PathValue("sha")
+	if repo.git.objectType(sha) != "blob" {
+		writeError(w, http.StatusNotFound, "Not Found", docs+"/git/blobs#get-a-blob")
+		return
+	}
+	w.Header().Set("ETag", `"`+sha+`"`)
+	if r.Header.Get("If-None-Match") == `"`+sha+`"` {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	content, err := repo.git.readObject("blob", sha)
+	if err != nil {
+		s.t.Errorf("githubtest: %v", err)
+		return
+	}
+	if accept := r.Header.Get("Accept"); strings.Contains(accept, "application/vnd.github.raw") || strings.Contains(accept, "application/vnd.github.v3.raw") {
+		w.Header().Set("Content-Type", "application/vnd.github.raw; charset=utf-8")
+		_, _ = w.Write(content)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"sha": sha, "node_id": "B_" + sha[:12], "size": len(content), "encoding": "base64",
+		"content": base64.StdEncoding.EncodeToString(content), "url": s.repoURL(repo.FullName()) + "/git/blobs/" + sha,
 	})
 }
 

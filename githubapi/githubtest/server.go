@@ -262,9 +262,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if f := s.takeFault(r); f != nil && f.apply(rec, r) {
+	f := s.takeFault(r)
+	if f != nil && !f.After && f.apply(rec, r) {
 		return
 	}
+	if f != nil && f.After {
+		// Carry the request out with its answer thrown away, then fail.
+		s.handle(&discardWriter{header: http.Header{}}, r)
+		f.apply(rec, r)
+		return
+	}
+	s.handle(rec, r)
+}
+
+// handle routes one request and answers it.
+func (s *Server) handle(rec http.ResponseWriter, r *http.Request) {
 	if s.enterprise && strings.HasPrefix(r.URL.Path, "/api/v3/") {
 		// GitHub Enterprise Server's API is GitHub's under /api/v3.
 		r.URL.Path = strings.TrimPrefix(r.URL.Path, "/api/v3")
@@ -291,8 +303,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// ServeHTTP, not the handler Handler returned: it sets the path values.
-	s.mux.ServeHTTP(rec, r)
-	if rec.status == http.StatusNotModified {
+	sr := &statusRecorder{ResponseWriter: rec, status: http.StatusOK}
+	s.mux.ServeHTTP(sr, r)
+	if sr.status == http.StatusNotModified {
 		// A conditional request answered 304 does not count against the
 		// primary rate limit.
 		s.mu.Lock()
@@ -383,7 +396,9 @@ type statusRecorder struct {
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
-	r.onStatus(code)
+	if r.onStatus != nil {
+		r.onStatus(code)
+	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
@@ -394,6 +409,13 @@ func (r *statusRecorder) Flush() {
 }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// discardWriter takes an answer nobody will see (Fault.After).
+type discardWriter struct{ header http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.header }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
 
 // writeJSON writes v as GitHub does: application/json; charset=utf-8.
 func writeJSON(w http.ResponseWriter, status int, v any) {
