@@ -75,9 +75,14 @@ func summarise(flakes []FlakeResult) (Status, string) {
 	}
 	for _, s := range []Status{Error, Skipped} {
 		for _, f := range flakes {
-			if f.Status == s {
+			if f.Status != s {
+				continue
+			}
+			if len(flakes) > 1 || f.Path != "flake.nix" {
+				// Which flake of a monorepo.
 				return s, f.Path + ": " + f.Reason
 			}
+			return s, f.Reason
 		}
 	}
 	return UpToDate, ""
