@@ -67,7 +67,7 @@ type Options struct {
 
 	// DryRun reads and plans but writes nothing; results carry diffs.
 	DryRun bool
-	// Concurrency bounds the repositories worked on at once (default 8).
+	// Concurrency bounds the repositories worked on at once (default 16).
 	Concurrency int
 	// Limits bound the source tarball (nar.Limits defaults when zero).
 	Limits nar.Limits
@@ -233,7 +233,7 @@ func newBumper(client *githubapi.Client, opts Options) (*bumper, error) {
 		opts.Branch = "flakectl/bump-" + opts.Input
 	}
 	if opts.Concurrency <= 0 {
-		opts.Concurrency = 8
+		opts.Concurrency = 16
 	}
 	if opts.Org == "" && len(opts.Repos) == 0 {
 		return nil, errors.New("no repositories: give --org ORG or --repo OWNER/NAME")

@@ -108,7 +108,7 @@ skipped with a reason), 1 when any ended in error (the others are still done),
 	f.BoolVar(&opts.Draft, "draft", false, "open pull requests as drafts")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print each repository's diff; write nothing")
 	f.BoolVar(&opts.json, "json", false, "print the report as JSON")
-	f.IntVar(&opts.Concurrency, "concurrency", 8, "repositories worked on at once")
+	f.IntVar(&opts.Concurrency, "concurrency", 16, "repositories worked on at once")
 	f.StringVar(&opts.apiURL, "api-url", githubapi.DefaultAPIURL, "GitHub API base `URL` (GitHub Enterprise: https://HOST/api/v3/)")
 	f.StringVar(&opts.tokenFile, "token-file", "", "read the GitHub token from `FILE` when GITHUB_TOKEN is empty (default "+defaultTokenFile+" when present)")
 	f.Int64Var(&opts.appID, "app-id", 0, "authenticate as this GitHub App `ID`")

@@ -35,6 +35,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -64,14 +65,14 @@ type Server struct {
 	rateReset time.Time
 	faults    []*Fault
 	// logMu guards requests alone: handlers hold mu while they answer.
-	logMu      sync.Mutex
-	requests   []Request
-	latency    time.Duration
-	nextPullID int
-	closed     bool
-	enterprise bool
-	apps       map[int64]*app
-	issued     int
+	logMu        sync.Mutex
+	requests     []Request
+	latencyNanos atomic.Int64
+	nextPullID   int
+	closed       bool
+	enterprise   bool
+	apps         map[int64]*app
+	issued       int
 }
 
 // Request is one request the fake answered.
@@ -125,10 +126,10 @@ func New(t testing.TB, opts Options) *Server {
 		tokens:     map[string]bool{},
 		rateLimit:  opts.RateLimit,
 		rateReset:  time.Now().Add(time.Hour).Truncate(time.Second),
-		latency:    opts.Latency,
 		nextPullID: 1,
 	}
 	s.store = &objectStore{dir: filepath.Join(s.dir, "objects.git")}
+	s.latencyNanos.Store(int64(opts.Latency))
 	if s.rateLimit == 0 {
 		s.rateLimit = 5000
 	}
@@ -181,6 +182,11 @@ func New(t testing.TB, opts Options) *Server {
 	t.Cleanup(s.Close)
 	return s
 }
+
+// SetLatency changes the latency added to every request (Options.Latency):
+// a benchmark builds its repositories fast, then measures over a slow
+// network.
+func (s *Server) SetLatency(d time.Duration) { s.latencyNanos.Store(int64(d)) }
 
 // Close stops the server and fails the test for every injected fault that
 // never triggered. New registers it with t.Cleanup; calling it earlier is
@@ -255,9 +261,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.requests[idx].Status = code
 		s.logMu.Unlock()
 	}}
-	if s.latency > 0 {
+	if latency := time.Duration(s.latencyNanos.Load()); latency > 0 {
 		select {
-		case <-time.After(s.latency):
+		case <-time.After(latency):
 		case <-r.Context().Done():
 			return
 		}
