@@ -47,6 +47,7 @@ func TestBumpOrganisation(t *testing.T) {
 	f.project("no-flake", githubtest.Files{"main.go": githubtest.Text("package main\n")})
 	f.project("unlocked", githubtest.Files{"flake.nix": githubtest.Text(projectNix("github:system1/devbox?dir=base-flake"))})
 	f.fake.CreateRepo("acme", "old", githubtest.RepoOptions{Archived: true})
+	f.fake.CreateRepo("acme", "empty", githubtest.RepoOptions{})
 
 	rep := f.run(bump.Options{Labels: []string{"dependencies"}, Reviewers: []string{"octocat"}})
 	if rep.Target == nil || rep.Target.Ref != "v1.2.0" || rep.Target.Rev != f.tags["v1.2.0"] {
@@ -56,7 +57,7 @@ func TestBumpOrganisation(t *testing.T) {
 	want := map[string]bump.Status{
 		"acme/unpinned": bump.PROpened, "acme/pinned": bump.PROpened, "acme/pinned-query": bump.PROpened,
 		"acme/monorepo": bump.PROpened, "acme/current": bump.UpToDate, "acme/no-flake": bump.UpToDate,
-		"acme/unlocked": bump.Skipped, "acme/old": bump.Skipped,
+		"acme/unlocked": bump.Skipped, "acme/old": bump.Skipped, "acme/empty": bump.UpToDate,
 	}
 	for name, st := range want {
 		if got[name].Status != st {

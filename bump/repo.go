@@ -95,6 +95,9 @@ func oneLine(err error) string {
 // plan reads the repository's default branch and decides, flake by flake.
 func (b *bumper) plan(ctx context.Context, r githubapi.Repo) (*plan, error) {
 	tree, err := b.client.GetTree(ctx, r.Owner, r.Name, r.DefaultBranch)
+	if errors.Is(err, githubapi.ErrEmptyRepository) {
+		return &plan{}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

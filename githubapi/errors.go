@@ -15,6 +15,10 @@ import (
 // the credentials cannot see (GitHub answers 404 for both).
 var ErrNotFound = errors.New("not found")
 
+// ErrEmptyRepository is wrapped by errors for reads of a repository with no
+// commit yet (GitHub answers 409 "Git Repository is empty.").
+var ErrEmptyRepository = errors.New("the repository is empty")
+
 // describe turns a go-github or transport error into one line that says
 // what failed and what to do. what names the operation ("reading
 // acme/widgets flake.lock").
@@ -82,6 +86,9 @@ func describeResponse(what string, er *github.ErrorResponse) error {
 	case http.StatusNotFound:
 		return fmt.Errorf("%s: %w (404): check the name, and that the token or App can see it (private repositories need the repo scope or an App installation)", what, ErrNotFound)
 	case http.StatusConflict:
+		if strings.Contains(msg, "Git Repository is empty") {
+			return fmt.Errorf("%s: %w", what, ErrEmptyRepository)
+		}
 		return fmt.Errorf("%s: conflict (409 %s)", what, msg)
 	case http.StatusUnprocessableEntity:
 		var details []string

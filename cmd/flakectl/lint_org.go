@@ -128,6 +128,10 @@ func lintOrgRepo(ctx context.Context, client *githubapi.Client, r githubapi.Repo
 		return o
 	}
 	paths, err := client.FindFiles(ctx, r.Owner, r.Name, r.DefaultBranch, "flake.nix")
+	if errors.Is(err, githubapi.ErrEmptyRepository) {
+		o.NoFlake = true
+		return o
+	}
 	if err != nil {
 		return fail(err)
 	}

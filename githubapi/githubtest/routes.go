@@ -448,6 +448,10 @@ func (s *Server) treeJSON(repo *Repo, sha string, entries []treeEntry) map[strin
 // whose tree is wanted; any value of ?recursive lists the whole tree.
 func (s *Server) getTree(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	sha := r.PathValue("sha")
+	if heads, _ := repo.git.refs("refs/heads/"); len(heads) == 0 {
+		writeError(w, http.StatusConflict, "Git Repository is empty.", docs+"/git/trees#get-a-tree")
+		return
+	}
 	switch repo.git.objectType(sha) {
 	case "tree":
 	case "commit":
