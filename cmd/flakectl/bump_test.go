@@ -182,3 +182,25 @@ func TestBumpCLIRepoError(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+// As a GitHub App: one installation token for the whole run, and the pull
+// request is opened.
+func TestBumpCLIApp(t *testing.T) {
+	fake := bumpOrg(t)
+	key := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(key, fake.CreateApp(42, 7), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_TOKEN", "")
+	code, out, errOut := runFlakectl(t, "", "bump", "--org", "acme", "--app-id", "42", "--installation-id", "7", "--app-key-file", key, "--api-url="+fake.URL())
+	if code != 0 || !strings.Contains(out, "acme/api: pr-opened #1") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if n := fake.InstallationTokens(); n != 1 {
+		t.Errorf("%d installation tokens issued, want 1", n)
+	}
+	code, _, errOut = runFlakectl(t, "", "bump", "--org", "acme", "--app-id", "42", "--installation-id", "8", "--app-key-file", key, "--api-url="+fake.URL())
+	if code != 2 || !strings.Contains(errOut, "GitHub App installation 8") {
+		t.Errorf("wrong installation: exit %d %s", code, errOut)
+	}
+}
