@@ -203,6 +203,11 @@ func Run(ctx context.Context, client *githubapi.Client, opts Options) (*Report, 
 	close(work)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
+		for i, r := range report.Repos {
+			if r.Repo == "" {
+				report.Repos[i] = RepoResult{Repo: repos[i].FullName(), Status: Skipped, Reason: "not reached: the run was stopped"}
+			}
+		}
 		return report, fmt.Errorf("stopped: %w", err)
 	}
 	return report, nil

@@ -354,3 +354,50 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// A run stopped half-way (its context cancelled, as by Ctrl-C) says so and
+// leaves what it did; the next run finishes the rest, with one branch
+// commit and one pull request per repository.
+func TestStoppedRunResumes(t *testing.T) {
+	f := newFixture(t, githubtest.Options{})
+	var names []string
+	for i := range 8 {
+		name := string(rune('a'+i)) + "-svc"
+		names = append(names, name)
+		f.project(name, githubtest.Files{
+			"flake.nix":  githubtest.Text(projectNix("github:system1/devbox?dir=base-flake")),
+			"flake.lock": githubtest.Text(f.projectLock("", "v1.0.0")),
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rep, err := bump.Run(ctx, f.client, bump.Options{Org: "acme", Concurrency: 2, Progress: func(done, total int, r bump.RepoResult) {
+		if done == 3 {
+			cancel()
+		}
+	}})
+	if err == nil || !strings.Contains(err.Error(), "stopped") || rep == nil {
+		t.Fatalf("stopped run: %v", err)
+	}
+	for _, r := range rep.Repos {
+		if r.Repo == "" || r.Status == "" {
+			t.Errorf("stopped run reports %+v", r)
+		}
+	}
+	opened := rep.Count(bump.PROpened)
+	if opened == 0 || opened == len(names) {
+		t.Fatalf("stopped run opened %d of %d pull requests: not half-way", opened, len(names))
+	}
+	rep = f.run(bump.Options{})
+	if rep.Failed() {
+		t.Fatalf("resumed run: %+v", rep.Repos)
+	}
+	for _, n := range names {
+		if pulls := f.fake.Repo("acme", n).Pulls(); len(pulls) != 1 {
+			t.Errorf("%s has %d pull requests", n, len(pulls))
+		}
+		cmp, err := f.client.Compare(context.Background(), "acme", n, "main", "flakectl/bump-devbox")
+		if err != nil || cmp.AheadBy != 1 {
+			t.Errorf("%s: branch %+v %v, want one commit ahead", n, cmp, err)
+		}
+	}
+}
