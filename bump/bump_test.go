@@ -24,14 +24,8 @@ func TestBumpOrganisation(t *testing.T) {
 		"flake.lock": githubtest.Text(f.projectLock("", "v1.0.0")),
 		"README.md":  githubtest.Text("hi\n"),
 	})
-	f.project("pinned", githubtest.Files{
-		"flake.nix":  githubtest.Text(projectNix("github:system1/devbox/v1.0.0?dir=base-flake")),
-		"flake.lock": githubtest.Text(f.projectLock("v1.0.0", "v1.0.0")),
-	})
-	f.project("pinned-query", githubtest.Files{
-		"flake.nix":  githubtest.Text(projectNix("github:system1/devbox?dir=base-flake&ref=v1.1.0")),
-		"flake.lock": githubtest.Text(f.projectLock("v1.1.0", "v1.1.0")),
-	})
+	f.onDevbox("pinned", "github:system1/devbox/v1.0.0?dir=base-flake", "v1.0.0", "v1.0.0")
+	f.onDevbox("pinned-query", "github:system1/devbox?dir=base-flake&ref=v1.1.0", "v1.1.0", "v1.1.0")
 	f.project("monorepo", githubtest.Files{
 		"services/api/flake.nix":  githubtest.Text(projectNix("github:system1/devbox?dir=base-flake")),
 		"services/api/flake.lock": githubtest.Text(f.projectLock("", "v1.0.0")),
@@ -40,10 +34,7 @@ func TestBumpOrganisation(t *testing.T) {
 		"tools/flake.nix":         githubtest.Text("{ outputs = _: { }; }\n"),
 		"tools/flake.lock":        githubtest.Text(canonical(t, `{"nodes":{"root":{}},"root":"root","version":7}`)),
 	})
-	f.project("current", githubtest.Files{
-		"flake.nix":  githubtest.Text(projectNix("github:system1/devbox?dir=base-flake")),
-		"flake.lock": githubtest.Text(f.projectLock("", "v1.2.0")),
-	})
+	f.onDevbox("current", "github:system1/devbox?dir=base-flake", "", "v1.2.0")
 	f.project("no-flake", githubtest.Files{"main.go": githubtest.Text("package main\n")})
 	f.project("unlocked", githubtest.Files{"flake.nix": githubtest.Text(projectNix("github:system1/devbox?dir=base-flake"))})
 	f.fake.CreateRepo("acme", "old", githubtest.RepoOptions{Archived: true})
@@ -152,10 +143,7 @@ func TestBumpOrganisation(t *testing.T) {
 // --dry-run reads and plans, prints diffs, and writes nothing.
 func TestDryRun(t *testing.T) {
 	f := newFixture(t, githubtest.Options{})
-	f.project("pinned", githubtest.Files{
-		"flake.nix":  githubtest.Text(projectNix("github:system1/devbox/v1.0.0?dir=base-flake")),
-		"flake.lock": githubtest.Text(f.projectLock("v1.0.0", "v1.0.0")),
-	})
+	f.onDevbox("pinned", "github:system1/devbox/v1.0.0?dir=base-flake", "v1.0.0", "v1.0.0")
 	rep := f.run(bump.Options{DryRun: true})
 	r := rep.Repos[0]
 	if r.Status != bump.Updated || !rep.DryRun {
@@ -178,14 +166,8 @@ func TestDryRun(t *testing.T) {
 func TestTargets(t *testing.T) {
 	f := newFixture(t, githubtest.Options{})
 	f.release("v2.0.0", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
-	f.project("pinned", githubtest.Files{
-		"flake.nix":  githubtest.Text(projectNix("github:system1/devbox/v1.0.0?dir=base-flake")),
-		"flake.lock": githubtest.Text(f.projectLock("v1.0.0", "v1.0.0")),
-	})
-	f.project("unpinned", githubtest.Files{
-		"flake.nix":  githubtest.Text(projectNix("github:system1/devbox?dir=base-flake")),
-		"flake.lock": githubtest.Text(f.projectLock("", "v1.0.0")),
-	})
+	f.onDevbox("pinned", "github:system1/devbox/v1.0.0?dir=base-flake", "v1.0.0", "v1.0.0")
+	f.onDevbox("unpinned", "github:system1/devbox?dir=base-flake", "", "v1.0.0")
 	check := func(opts bump.Options, wantPinned, wantUnpinned string) {
 		t.Helper()
 		opts.DryRun = true
@@ -215,14 +197,8 @@ func TestTargets(t *testing.T) {
 // branch bump owns forward and updates its pull request.
 func TestBranchOwnership(t *testing.T) {
 	f := newFixture(t, githubtest.Options{})
-	f.project("a", githubtest.Files{
-		"flake.nix":  githubtest.Text(projectNix("github:system1/devbox?dir=base-flake")),
-		"flake.lock": githubtest.Text(f.projectLock("", "v1.0.0")),
-	})
-	f.project("b", githubtest.Files{
-		"flake.nix":  githubtest.Text(projectNix("github:system1/devbox?dir=base-flake")),
-		"flake.lock": githubtest.Text(f.projectLock("", "v1.0.0")),
-	})
+	f.onDevbox("a", "github:system1/devbox?dir=base-flake", "", "v1.0.0")
+	f.onDevbox("b", "github:system1/devbox?dir=base-flake", "", "v1.0.0")
 	f.run(bump.Options{})
 	branch := "flakectl/bump-devbox"
 	first := f.fake.Repo("acme", "a").Head(branch)
@@ -264,10 +240,7 @@ func TestFaultsThenRerun(t *testing.T) {
 	f := newFixture(t, githubtest.Options{})
 	names := []string{"r1", "r2", "r3", "r4", "r5", "r6"}
 	for _, n := range names {
-		f.project(n, githubtest.Files{
-			"flake.nix":  githubtest.Text(projectNix("github:system1/devbox?dir=base-flake")),
-			"flake.lock": githubtest.Text(f.projectLock("", "v1.0.0")),
-		})
+		f.onDevbox(n, "github:system1/devbox?dir=base-flake", "", "v1.0.0")
 	}
 	f.fake.InjectFault(githubtest.Fault{Match: "POST /repos/acme/r1/git/refs", Status: 502, After: true})
 	f.fake.InjectFault(githubtest.Fault{Match: "POST /repos/acme/r2/pulls", Status: 502, After: true})
@@ -317,14 +290,8 @@ func TestFaultsThenRerun(t *testing.T) {
 func TestRequestsPerRepository(t *testing.T) {
 	f := newFixture(t, githubtest.Options{})
 	f.project("none", githubtest.Files{"README.md": githubtest.Text("x\n")})
-	f.project("current", githubtest.Files{
-		"flake.nix":  githubtest.Text(projectNix("github:system1/devbox?dir=base-flake")),
-		"flake.lock": githubtest.Text(f.projectLock("", "v1.2.0")),
-	})
-	f.project("pinned-current", githubtest.Files{
-		"flake.nix":  githubtest.Text(projectNix("github:system1/devbox/v1.2.0?dir=base-flake")),
-		"flake.lock": githubtest.Text(f.projectLock("v1.2.0", "v1.2.0")),
-	})
+	f.onDevbox("current", "github:system1/devbox?dir=base-flake", "", "v1.2.0")
+	f.onDevbox("pinned-current", "github:system1/devbox/v1.2.0?dir=base-flake", "v1.2.0", "v1.2.0")
 	f.run(bump.Options{})
 	for repo, want := range map[string]int{"none": 1, "current": 2, "pinned-current": 2} {
 		if n := f.fake.RequestCount("GET /repos/acme/" + repo + "/"); n != want {
@@ -364,10 +331,7 @@ func TestStoppedRunResumes(t *testing.T) {
 	for i := range 8 {
 		name := string(rune('a'+i)) + "-svc"
 		names = append(names, name)
-		f.project(name, githubtest.Files{
-			"flake.nix":  githubtest.Text(projectNix("github:system1/devbox?dir=base-flake")),
-			"flake.lock": githubtest.Text(f.projectLock("", "v1.0.0")),
-		})
+		f.onDevbox(name, "github:system1/devbox?dir=base-flake", "", "v1.0.0")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	rep, err := bump.Run(ctx, f.client, bump.Options{Org: "acme", Concurrency: 2, Progress: func(done, total int, r bump.RepoResult) {

@@ -111,6 +111,16 @@ func (f *fixture) project(name string, files githubtest.Files) *githubtest.Repo 
 	return r
 }
 
+// onDevbox creates acme/NAME with a flake.nix whose devbox input is url and
+// a flake.lock with devbox (declared with ref) locked at tag.
+func (f *fixture) onDevbox(name, url, ref, tag string) *githubtest.Repo {
+	f.t.Helper()
+	return f.project(name, githubtest.Files{
+		"flake.nix":  githubtest.Text(projectNix(url)),
+		"flake.lock": githubtest.Text(f.projectLock(ref, tag)),
+	})
+}
+
 // run runs bump over acme.
 func (f *fixture) run(opts bump.Options) *bump.Report {
 	f.t.Helper()

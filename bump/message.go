@@ -2,6 +2,8 @@ package bump
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -55,12 +57,7 @@ func flatten(l *lockfile.LockFile) []flatNode {
 			return
 		}
 		done[n] = true
-		names := make([]string, 0, len(n.Inputs))
-		for name := range n.Inputs {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
+		for _, name := range slices.Sorted(maps.Keys(n.Inputs)) {
 			in := n.Inputs[name]
 			if in.IsFollows() {
 				continue
@@ -176,11 +173,9 @@ const maxSubjects = 30
 func (b *bumper) pullBody(changes []change, n map[string]*notes) string {
 	var m strings.Builder
 	src := b.src.String()
-	for i, c := range changes {
+	for _, c := range changes {
 		if len(changes) > 1 {
 			fmt.Fprintf(&m, "### `%s`\n\n", c.path)
-		} else if i == 0 {
-			m.WriteString("")
 		}
 		fmt.Fprintf(&m, "Updates the `%s` input (`%s`) from **%s** to **%s**.\n\n", c.input, src, describeVersion(c.from), describeVersion(c.to))
 		if nn := n[c.from.Rev+"..."+c.to.Rev]; nn != nil {

@@ -2,13 +2,13 @@ package bump_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/system1/devbox/internal/oracle"
 
 	"github.com/system1/devbox/bump"
 	"github.com/system1/devbox/githubapi"
@@ -28,47 +28,20 @@ func TestBumpMatchesNix(t *testing.T) {
 	fake := githubtest.New(t, githubtest.Options{Hosts: true, Listen: "127.0.0.1:443", Tokens: []string{token}})
 	t.Setenv("SSL_CERT_FILE", fake.WriteCAFile())
 	env := fake.NixEnv(t, token)
-	nix := func(dir string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("nix", args...)
-		cmd.Dir, cmd.Env = dir, env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("nix %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	write := func(path, content string) {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	read := func(path string) string {
-		t.Helper()
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
 
 	nixpkgs := fake.CreateRepo("acme", "nixpkgs", githubtest.RepoOptions{})
 	nixpkgsFiles := githubtest.Files{"flake.nix": githubtest.Text("{ outputs = _: { lib = { }; }; }\n")}
 	nixpkgs.Commit("main", nixpkgsFiles, "nixpkgs 1", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 
 	base := filepath.Join(t.TempDir(), "base-flake")
-	write(filepath.Join(base, "flake.nix"), "{\n  inputs.nixpkgs.url = \"github:acme/nixpkgs\";\n  outputs = _: { };\n}\n")
-	nix(base, "flake", "lock")
+	oracle.WriteFile(t, filepath.Join(base, "flake.nix"), "{\n  inputs.nixpkgs.url = \"github:acme/nixpkgs\";\n  outputs = _: { };\n}\n")
+	oracle.Nix(t, base, env, "flake", "lock")
 	devbox := fake.CreateRepo("system1", "devbox", githubtest.RepoOptions{})
 	release := func(tag string, when time.Time) string {
 		sha := devbox.Commit("main", githubtest.Files{
 			"README.md":             githubtest.Text("devbox " + tag + "\n"),
-			"base-flake/flake.nix":  githubtest.Text(read(filepath.Join(base, "flake.nix"))),
-			"base-flake/flake.lock": githubtest.Text(read(filepath.Join(base, "flake.lock"))),
+			"base-flake/flake.nix":  githubtest.Text(oracle.ReadFile(t, filepath.Join(base, "flake.nix"))),
+			"base-flake/flake.lock": githubtest.Text(oracle.ReadFile(t, filepath.Join(base, "flake.lock"))),
 		}, "release "+tag, when)
 		devbox.Tag(tag, sha)
 		return sha
@@ -96,19 +69,19 @@ func TestBumpMatchesNix(t *testing.T) {
 	for name, flake := range projects {
 		dir := filepath.Join(t.TempDir(), name)
 		dirs[name] = dir
-		write(filepath.Join(dir, "flake.nix"), flake)
-		nix(dir, "flake", "lock")
+		oracle.WriteFile(t, filepath.Join(dir, "flake.nix"), flake)
+		oracle.Nix(t, dir, env, "flake", "lock")
 		repo := fake.CreateRepo("acme", name, githubtest.RepoOptions{})
 		repo.Commit("main", githubtest.Files{
 			"flake.nix":  githubtest.Text(flake),
-			"flake.lock": githubtest.Text(read(filepath.Join(dir, "flake.lock"))),
+			"flake.lock": githubtest.Text(oracle.ReadFile(t, filepath.Join(dir, "flake.lock"))),
 		}, "init", time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC))
 	}
 
 	// The platform team moves nixpkgs and releases v1.1.0.
 	nixpkgsFiles["README.md"] = githubtest.Text("newer\n")
 	nixpkgs.Commit("main", nixpkgsFiles, "nixpkgs 2", time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))
-	nix(base, "flake", "lock", "--update-input", "nixpkgs")
+	oracle.Nix(t, base, env, "flake", "lock", "--update-input", "nixpkgs")
 	release("v1.1.0", time.Date(2026, 6, 2, 8, 30, 15, 0, time.UTC))
 
 	client, err := githubapi.New(githubapi.Config{APIURL: fake.URL(), Token: token, WritesPerMinute: 1000})
@@ -150,8 +123,8 @@ func TestBumpMatchesNix(t *testing.T) {
 	}
 
 	// The project that follows the default branch: Nix updates the input.
-	out := nix(dirs["follows"], "flake", "lock", "--update-input", "devbox")
-	if want, have := read(filepath.Join(dirs["follows"], "flake.lock")), branchFile("follows", "flake.lock"); have != want {
+	out := oracle.Nix(t, dirs["follows"], env, "flake", "lock", "--update-input", "devbox")
+	if want, have := oracle.ReadFile(t, filepath.Join(dirs["follows"], "flake.lock")), branchFile("follows", "flake.lock"); have != want {
 		t.Errorf("follows: bump's flake.lock differs from Nix's.\nbump:\n%s\nNix:\n%s", have, want)
 	}
 	if want, have := nixUpdates(out), bumpUpdates("follows"); have != want {
@@ -166,9 +139,9 @@ func TestBumpMatchesNix(t *testing.T) {
 	if want := strings.Replace(projects["pinned"], "/v1.0.0?", "/v1.1.0?", 1); newFlake != want {
 		t.Errorf("pinned flake.nix:\n%s\nwant:\n%s", newFlake, want)
 	}
-	write(filepath.Join(dirs["pinned"], "flake.nix"), newFlake)
-	out = nix(dirs["pinned"], "flake", "lock", "--update-input", "devbox")
-	if want, have := read(filepath.Join(dirs["pinned"], "flake.lock")), branchFile("pinned", "flake.lock"); have != want {
+	oracle.WriteFile(t, filepath.Join(dirs["pinned"], "flake.nix"), newFlake)
+	out = oracle.Nix(t, dirs["pinned"], env, "flake", "lock", "--update-input", "devbox")
+	if want, have := oracle.ReadFile(t, filepath.Join(dirs["pinned"], "flake.lock")), branchFile("pinned", "flake.lock"); have != want {
 		t.Errorf("pinned: bump's flake.lock differs from Nix's.\nbump:\n%s\nNix:\n%s", have, want)
 	}
 	if want, have := nixUpdates(out), bumpUpdates("pinned"); have != want {

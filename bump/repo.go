@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -337,12 +339,7 @@ func (b *bumper) update(ctx context.Context, decl *lint.Declared, name string, o
 		return nil, nil, fmt.Sprintf("flake.nix and flake.lock disagree on input %s: run nix flake lock (flakectl lint reports it as lock-drift)", name), nil
 	}
 	upd := &lockfile.Update{Input: []string{name}, FollowsKnown: true}
-	subs := make([]string, 0, len(d.Inputs))
-	for sub := range d.Inputs {
-		subs = append(subs, sub)
-	}
-	sort.Strings(subs)
-	for _, sub := range subs {
+	for _, sub := range slices.Sorted(maps.Keys(d.Inputs)) {
 		o := d.Inputs[sub]
 		if !o.HasFollows || len(o.Inputs) > 0 {
 			return nil, nil, fmt.Sprintf("flake.nix overrides %s/%s with its own reference: only Nix can lock that (nix flake lock --update-input %s)", name, sub, name), nil

@@ -3,12 +3,11 @@ package githubapi_test
 import (
 	"bytes"
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/system1/devbox/internal/oracle"
 
 	"github.com/nix-community/go-nix/pkg/nixhash"
 
@@ -33,31 +32,6 @@ func TestRelockMatchesNixAgainstFake(t *testing.T) {
 	fake := githubtest.New(t, githubtest.Options{Hosts: true, Listen: "127.0.0.1:443"})
 	t.Setenv("SSL_CERT_FILE", fake.WriteCAFile())
 	env := fake.NixEnv(t, "")
-	nix := func(dir string, args ...string) {
-		t.Helper()
-		cmd := exec.Command("nix", args...)
-		cmd.Dir, cmd.Env = dir, env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("nix %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	write := func(path, content string) {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	read := func(path string) string {
-		t.Helper()
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
 
 	nixpkgs := fake.CreateRepo("acme", "nixpkgs", githubtest.RepoOptions{})
 	nixpkgsFiles := githubtest.Files{"flake.nix": githubtest.Text("{ outputs = _: { lib = { }; }; }\n")}
@@ -65,14 +39,14 @@ func TestRelockMatchesNixAgainstFake(t *testing.T) {
 
 	// The platform team's base flake, locked by Nix as they would lock it.
 	base := filepath.Join(t.TempDir(), "base-flake")
-	write(filepath.Join(base, "flake.nix"), "{\n  inputs.nixpkgs.url = \"github:acme/nixpkgs\";\n  outputs = _: { };\n}\n")
-	nix(base, "flake", "lock")
+	oracle.WriteFile(t, filepath.Join(base, "flake.nix"), "{\n  inputs.nixpkgs.url = \"github:acme/nixpkgs\";\n  outputs = _: { };\n}\n")
+	oracle.Nix(t, base, env, "flake", "lock")
 	devbox := fake.CreateRepo("system1", "devbox", githubtest.RepoOptions{})
 	devboxFiles := func(version string) githubtest.Files {
 		return githubtest.Files{
 			"README.md":             githubtest.Text("devbox " + version + "\n"),
-			"base-flake/flake.nix":  githubtest.Text(read(filepath.Join(base, "flake.nix"))),
-			"base-flake/flake.lock": githubtest.Text(read(filepath.Join(base, "flake.lock"))),
+			"base-flake/flake.nix":  githubtest.Text(oracle.ReadFile(t, filepath.Join(base, "flake.nix"))),
+			"base-flake/flake.lock": githubtest.Text(oracle.ReadFile(t, filepath.Join(base, "flake.lock"))),
 		}
 	}
 	v1 := devbox.Commit("main", devboxFiles("1"), "v1", time.Date(2024, 2, 1, 9, 0, 0, 0, time.FixedZone("", 3600)))
@@ -80,14 +54,14 @@ func TestRelockMatchesNixAgainstFake(t *testing.T) {
 
 	// A product repository, locked by Nix at v1.
 	project := filepath.Join(t.TempDir(), "project")
-	write(filepath.Join(project, "flake.nix"), "{\n  inputs.devbox.url = \"github:system1/devbox?dir=base-flake\";\n  outputs = _: { };\n}\n")
-	nix(project, "flake", "lock")
-	before := read(filepath.Join(project, "flake.lock"))
+	oracle.WriteFile(t, filepath.Join(project, "flake.nix"), "{\n  inputs.devbox.url = \"github:system1/devbox?dir=base-flake\";\n  outputs = _: { };\n}\n")
+	oracle.Nix(t, project, env, "flake", "lock")
+	before := oracle.ReadFile(t, filepath.Join(project, "flake.lock"))
 
 	// The platform team moves nixpkgs and releases v2.
 	nixpkgsFiles["README.md"] = githubtest.Text("newer\n")
 	nixpkgs.Commit("main", nixpkgsFiles, "nixpkgs 2", time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC))
-	nix(base, "flake", "lock", "--update-input", "nixpkgs")
+	oracle.Nix(t, base, env, "flake", "lock", "--update-input", "nixpkgs")
 	v2 := devbox.Commit("main", devboxFiles("2"), "v2", time.Date(2024, 6, 2, 8, 30, 15, 0, time.UTC))
 
 	// flakectl, through the API only.
@@ -133,8 +107,8 @@ func TestRelockMatchesNixAgainstFake(t *testing.T) {
 	}
 
 	// Nix, fetching the same from the same fake.
-	nix(project, "flake", "lock", "--update-input", "devbox")
-	want := read(filepath.Join(project, "flake.lock"))
+	oracle.Nix(t, project, env, "flake", "lock", "--update-input", "devbox")
+	want := oracle.ReadFile(t, filepath.Join(project, "flake.lock"))
 	if want == before {
 		t.Fatal("Nix did not change the lock: the test proves nothing")
 	}
