@@ -27,14 +27,17 @@ func newProgress(w io.Writer, verb string, of int) *progress {
 	return p
 }
 
-func (p *progress) done() { p.doneOf(p.of) }
+func (p *progress) done() { p.doneOf(-1) }
 
-// doneOf counts one more repository of of (known once discovery is done).
+// doneOf counts one more repository of of (known once discovery is done;
+// -1 keeps the total).
 func (p *progress) doneOf(of int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.n++
-	p.of = of
+	if of >= 0 {
+		p.of = of
+	}
 	if p.on {
 		const width = 30
 		fill := width * p.n / max(p.of, 1)
