@@ -16,12 +16,17 @@ import (
 func (b *bumper) apply(ctx context.Context, r githubapi.Repo, p *plan, res RepoResult, st *attempts) (out RepoResult, again bool, err error) {
 	branch := b.opts.Branch
 	res.Branch = branch
-	head, err := b.client.ResolveCommit(ctx, r.Owner, r.Name, r.DefaultBranch)
-	if err != nil {
-		return res, false, err
-	}
-	if head.Tree != p.tree {
-		return res, true, fmt.Errorf("%s moved while bump read it; run again", r.DefaultBranch)
+	// The default branch's head, read only when there is something to
+	// write: the plan holds only if its tree is the one planned from.
+	headCommit := func() (*githubapi.Commit, bool, error) {
+		head, err := b.client.ResolveCommit(ctx, r.Owner, r.Name, r.DefaultBranch)
+		if err != nil {
+			return nil, false, err
+		}
+		if head.Tree != p.tree {
+			return nil, true, fmt.Errorf("%s moved while bump read it; run again", r.DefaultBranch)
+		}
+		return head, false, nil
 	}
 	changes := make([]githubapi.TreeChange, len(p.files))
 	for i, f := range p.files {
@@ -35,6 +40,10 @@ func (b *bumper) apply(ctx context.Context, r githubapi.Repo, p *plan, res RepoR
 	}
 	switch {
 	case current == "":
+		head, again, err := headCommit()
+		if err != nil {
+			return res, again, err
+		}
 		commit, err := b.writeCommit(ctx, r, head, changes, message, []string{head.SHA})
 		if err != nil {
 			return res, false, err
@@ -51,7 +60,7 @@ func (b *bumper) apply(ctx context.Context, r githubapi.Repo, p *plan, res RepoR
 		}
 		res.Commit, st.moved = commit, true
 	default:
-		cmp, err := b.client.Compare(ctx, r.Owner, r.Name, head.SHA, current)
+		cmp, err := b.client.Compare(ctx, r.Owner, r.Name, r.DefaultBranch, current)
 		if err != nil {
 			return res, false, err
 		}
@@ -74,6 +83,10 @@ func (b *bumper) apply(ctx context.Context, r githubapi.Repo, p *plan, res RepoR
 		// Move the branch forward only: its old head stays its parent
 		// (and the default branch's head a second one when the branch is
 		// behind), so GitHub refuses the update if anyone pushed since.
+		head, again, err := headCommit()
+		if err != nil {
+			return res, again, err
+		}
 		parents := []string{current}
 		if cmp.BehindBy > 0 {
 			parents = append(parents, head.SHA)
@@ -107,10 +120,13 @@ func (b *bumper) writeCommit(ctx context.Context, r githubapi.Repo, head *github
 	return b.client.CreateCommit(ctx, r.Owner, r.Name, message, tree, parents, githubapi.Author{})
 }
 
-// branchHas reports whether bump's branch already holds the plan: based
-// on the default branch's head, with every planned file as planned.
+// branchHas reports whether bump's branch already holds the plan: a
+// commit of bump's with every planned file as planned. The default branch
+// may have moved on meanwhile: merging the pull request still gives those
+// files exactly (they were planned from its current head), so the branch
+// is not touched just for that.
 func (b *bumper) branchHas(ctx context.Context, r githubapi.Repo, current string, cmp *githubapi.Comparison, p *plan) (bool, error) {
-	if cmp.BehindBy > 0 || cmp.AheadBy == 0 {
+	if cmp.AheadBy == 0 {
 		return false, nil
 	}
 	tree, err := b.client.GetTree(ctx, r.Owner, r.Name, current)

@@ -203,6 +203,20 @@ func TestBranchOwnership(t *testing.T) {
 	branch := "flakectl/bump-devbox"
 	first := f.fake.Repo("acme", "a").Head(branch)
 
+	// Work goes on on main, away from the flake: the branch stays as it is.
+	main := f.file("a", "flake.lock", "main")
+	f.fake.Repo("acme", "a").Commit("main", githubtest.Files{
+		"flake.nix": githubtest.Text(projectNix("github:system1/devbox?dir=base-flake")), "flake.lock": githubtest.Text(main),
+		"README.md": githubtest.Text("more\n"),
+	}, "docs", time.Now())
+	before := f.writes()
+	if r := f.run(bump.Options{}).Repos[0]; r.Status != bump.UpToDate {
+		t.Errorf("after main moved: %s %s, want up-to-date", r.Status, r.Reason)
+	}
+	if n := f.writes() - before; n != 0 {
+		t.Errorf("main moved: %d write requests, want none", n)
+	}
+
 	// Someone fixes something on b's branch by hand.
 	b := f.fake.Repo("acme", "b")
 	b.Commit(branch, githubtest.Files{"flake.nix": githubtest.Text("{ outputs = _: { }; }\n")}, "hand-made fix", time.Now())
