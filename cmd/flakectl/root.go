@@ -110,11 +110,18 @@ func newRootCmd(s *streams) *cobra.Command {
 		Use:   "flakectl",
 		Short: "Render, lint and bump the Nix flakes of the devbox platform",
 		Long: `flakectl renders the devbox base flake and project flakes, lints repositories
-for missing, broken or drifting flake.nix/flake.lock, and computes what Nix
-computes (parse trees, NAR hashes, flake.lock bytes) without needing Nix.
+for missing, broken or drifting flake.nix/flake.lock, bumps the devbox input
+across a GitHub organisation with one pull request per repository, and computes
+what Nix computes (parse trees, NAR hashes, flake.lock bytes) without needing Nix.
 
 ` + exitCodeHelp,
-		Example: `  # Print the syntax tree of a Nix file, as nix-instantiate --parse does
+		Example: `  # Start a product repository on the platform, then lint it
+  flakectl init --package nodejs && flakectl lint
+
+  # What a bump to the latest base flake would change across the organisation
+  flakectl bump --org acme --dry-run
+
+  # Print the syntax tree of a Nix file, as nix-instantiate --parse does
   flakectl nix parse flake.nix
 
   # Fast syntax check of every flake.nix in a tree (for pre-commit hooks)
