@@ -227,12 +227,26 @@ func waitReady(ctx context.Context, s *streams, e *engine, name, id string, time
 		_, _ = stdcopy.StdCopy(w, w, rc)
 	}()
 
+	// catchUp ends the stream and prints what it had not shown yet: the
+	// entrypoint can report ready before its lines reach a follower.
+	catchUp := func() {
+		stopLogs()
+		<-logDone
+		rc, err := e.ContainerLogs(context.WithoutCancel(ctx), id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+		if err != nil {
+			return
+		}
+		defer rc.Close()
+		var all bytes.Buffer
+		if _, err := stdcopy.StdCopy(&all, &all, rc); err == nil && all.Len() > logBuf.Len() {
+			_, _ = s.ErrOut.Write(all.Bytes()[logBuf.Len():])
+			logBuf = all
+		}
+	}
+
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if _, err := e.ContainerStatPath(ctx, id, client.ContainerStatPathOptions{Path: readyFile}); err == nil {
-			return nil
-		}
 		res, err := e.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -240,20 +254,24 @@ func waitReady(ctx context.Context, s *streams, e *engine, name, id string, time
 			}
 			return failf("cannot inspect %s%s: %v", containerPrefix, name, err)
 		}
-		if st := res.Container.State; st != nil && !st.Running && string(st.Status) != "created" {
-			// Let the log stream drain so the error line is complete.
-			select {
-			case <-logDone:
-			case <-time.After(3 * time.Second):
-			}
-			stopLogs()
-			<-logDone
+		st := res.Container.State
+		if st != nil && !st.Running && string(st.Status) != "created" {
+			catchUp()
 			why := entrypointError(logBuf.String())
 			if why == "" {
 				why = "no error message"
 			}
 			return failf("%s failed to start (exit %d): %s; 'devbox logs %s' shows everything, 'devbox rm %s' removes it",
 				name, st.ExitCode, why, name, name)
+		}
+		// A ready file older than this start is a restarted container's old one
+		// (seconds only: some engines stat with one-second precision).
+		if stat, err := e.ContainerStatPath(ctx, id, client.ContainerStatPathOptions{Path: readyFile}); err == nil && st != nil {
+			started, perr := time.Parse(time.RFC3339Nano, st.StartedAt)
+			if perr != nil || !stat.Stat.Mtime.Before(started.Truncate(time.Second)) {
+				catchUp()
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():

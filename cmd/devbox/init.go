@@ -241,6 +241,9 @@ func writeVolume(ctx context.Context, e *engine, vol, image string, files []cred
 			Image:      image,
 			Entrypoint: []string{"/nonexistent-devbox-init-helper"}, // never started
 			Labels:     map[string]string{labelHelper: "init"},
+			// Docker keeps the archive's owners (CopyUIDGID); podman gives
+			// copied files to the container's user: both make them devbox's.
+			User: fmt.Sprintf("%d:%d", devboxUID, devboxUID),
 		},
 		HostConfig: &container.HostConfig{Mounts: []mount.Mount{{Type: mount.TypeVolume, Source: vol, Target: credsTarget}}},
 	})
