@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -409,6 +408,18 @@ func TestEngine(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr, "Read-only file system") {
 			t.Errorf("the credentials volume is writable in the devbox: exit %d %s", code, stderr)
 		}
+
+		// init again, for Bedrock: the volume is updated in place (the
+		// devbox sees it at once; its home copy is refreshed at its next start).
+		code, stdout, stderr = runDevbox(t, "", "init", "--image", testImage, "--bedrock", "--region", "eu-west-1")
+		if code != 0 || !strings.Contains(stdout, "+ Bedrock (region eu-west-1) to "+env.volume+":claude/settings.json (0600)") {
+			t.Fatalf("init --bedrock: exit %d\n%s%s", code, stdout, stderr)
+		}
+		code, stdout, _ = runDevbox(t, "", "attach", name, "--", "cat", credsTarget+"/claude/settings.json", credsTarget+"/claude/.credentials.json")
+		want = "{\n  \"env\": {\n    \"AWS_REGION\": \"eu-west-1\",\n    \"CLAUDE_CODE_USE_BEDROCK\": \"1\"\n  },\n  \"theme\": \"dark\"\n}\n" + claudeCreds
+		if code != 0 || stdout != want {
+			t.Errorf("after init --bedrock: exit %d\n%s\nwant\n%s", code, stdout, want)
+		}
 	})
 
 	t.Run("attach", func(t *testing.T) {
@@ -501,6 +512,44 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("--docker host mounts the engine's socket", func(t *testing.T) {
+		t.Setenv("GITHUB_TOKEN", token)
+		host := env.prefix + "-host"
+		code, _, stderr := runDevbox(t, "", "create", host, "acme/app", "--image", testImage, "--docker", "host", "--timeout", "1m")
+		if code != 0 || !strings.Contains(stderr, "using the Docker socket /var/run/docker.sock") {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		code, stdout, stderr := runDevbox(t, "", "attach", host, "--", "bash", "-c", "test -S /var/run/docker.sock && echo socket")
+		if code != 0 || stdout != "socket\n" {
+			t.Errorf("exit %d %q %q", code, stdout, stderr)
+		}
+		if code, _, stderr := runDevbox(t, "", "rm", "-f", host); code != 0 {
+			t.Errorf("rm -f: exit %d %s", code, stderr)
+		}
+	})
+
+	t.Run("--docker dind: privileged, its own volume, removed with it", func(t *testing.T) {
+		t.Setenv("GITHUB_TOKEN", token)
+		dind := env.prefix + "-dind"
+		// The test image has no dockerd, so the entrypoint fails as it would
+		// without --privileged in the real image: exit 3 with its message.
+		code, _, stderr := runDevbox(t, "", "create", dind, "acme/app", "--image", testImage, "--timeout", "1m")
+		if code != 1 || !strings.Contains(lastLine(stderr), "failed to start (exit 3): Docker daemon failed to start: dockerd is not installed") {
+			t.Errorf("exit %d\n%s", code, stderr)
+		}
+		privileged := strings.TrimSpace(env.podmanOut(t, "inspect", "--format", "{{.HostConfig.Privileged}}", containerPrefix+dind))
+		volume := containerPrefix + dind + "-docker"
+		if privileged != "true" || !strings.Contains(env.podmanOut(t, "volume", "ls", "--format", "{{.Name}}"), volume+"\n") {
+			t.Errorf("privileged=%s; want true and the volume %s", privileged, volume)
+		}
+		if code, _, stderr := runDevbox(t, "", "rm", dind); code != 0 {
+			t.Errorf("rm: exit %d %s", code, stderr)
+		}
+		if strings.Contains(env.podmanOut(t, "volume", "ls", "--format", "{{.Name}}"), volume+"\n") {
+			t.Errorf("rm left the volume %s", volume)
+		}
+	})
+
 	t.Run("missing image", func(t *testing.T) {
 		t.Setenv("GITHUB_TOKEN", token)
 		code, _, stderr := runDevbox(t, "", "create", env.prefix+"-noimage", "acme/app", "--image", "localhost/devbox-no-such-image:1")
@@ -524,4 +573,3 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-var _ = io.Discard
