@@ -73,6 +73,7 @@ func newListCmd(s *streams) *cobra.Command {
 			if asJSON {
 				enc := json.NewEncoder(s.Out)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
 				return enc.Encode(boxes)
 			}
 			if len(boxes) == 0 {
