@@ -5,16 +5,20 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/system1/devbox/internal/oracle"
+	"golang.org/x/sys/unix"
 )
 
 // The engine tests run devbox against a real Docker-compatible API: podman's
@@ -243,7 +247,7 @@ func newEngineEnv(t *testing.T) *engineEnv {
 		state:  t.TempDir(),
 		volume: fmt.Sprintf("devbox-test-creds-%d", time.Now().UnixNano()),
 		podman: podman,
-		prefix: fmt.Sprintf("t%d", time.Now().UnixNano()%1e9),
+		prefix: fmt.Sprintf("t%d", time.Now().UnixNano()),
 	}
 	t.Setenv("HOME", env.home)
 	t.Setenv("XDG_STATE_HOME", env.state)
@@ -251,16 +255,36 @@ func newEngineEnv(t *testing.T) *engineEnv {
 	for _, v := range []string{"DOCKER_CONTEXT", "DOCKER_CONFIG", "GITHUB_TOKEN", "CLAUDE_CONFIG_DIR", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION", "AWS_DEFAULT_REGION"} {
 		t.Setenv(v, "")
 	}
-	t.Cleanup(func() {
-		out, _ := exec.Command(podman, "ps", "-aq", "--filter", "label="+labelName).Output()
-		for _, id := range strings.Fields(string(out)) {
-			name, _ := exec.Command(podman, "inspect", "--format", `{{index .Config.Labels "`+labelName+`"}}`, id).Output()
-			if strings.HasPrefix(string(name), env.prefix) {
+	// Test containers and volumes carry their creation time in their names
+	// (t<unix nanoseconds>-…): remove this run's at the end, and what an
+	// interrupted run left more than 10 minutes ago, never a concurrent run's.
+	removeTestObjects := func(atEnd bool) {
+		remove := func(name string) bool {
+			if atEnd && (strings.HasPrefix(strings.TrimPrefix(name, containerPrefix), env.prefix+"-") || name == env.volume) {
+				return true
+			}
+			m := regexp.MustCompile(`^(?:devbox-)?(?:t|test-creds-)(\d{19})\b`).FindStringSubmatch(name)
+			var nanos int64
+			if m == nil || func() bool { _, err := fmt.Sscan(m[1], &nanos); return err != nil }() {
+				return false
+			}
+			return time.Since(time.Unix(0, nanos)) > 10*time.Minute
+		}
+		out, _ := exec.Command(podman, "ps", "-a", "--filter", "label="+labelName, "--format", `{{.ID}} {{index .Labels "`+labelName+`"}}`).Output()
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if id, name, ok := strings.Cut(line, " "); ok && remove(name) {
 				_ = exec.Command(podman, "rm", "-f", "-v", id).Run()
 			}
 		}
-		_ = exec.Command(podman, "volume", "rm", "-f", env.volume).Run()
-	})
+		out, _ = exec.Command(podman, "volume", "ls", "-q").Output()
+		for _, v := range strings.Fields(string(out)) {
+			if remove(v) {
+				_ = exec.Command(podman, "volume", "rm", "-f", v).Run()
+			}
+		}
+	}
+	removeTestObjects(false)
+	t.Cleanup(func() { removeTestObjects(true) })
 	return env
 }
 
@@ -322,10 +346,11 @@ func TestEngine(t *testing.T) {
 		}
 	}))
 
+	port := freePort(t)
 	must(t.Run("create", func(t *testing.T) {
 		t.Setenv("GITHUB_TOKEN", token)
 		start := time.Now()
-		code, stdout, stderr := runDevbox(t, "", "create", name, "acme/app", "--image", testImage, "--docker", "none", "--port", "127.0.0.1:18080:80", "--timeout", "1m")
+		code, stdout, stderr := runDevbox(t, "", "create", name, "acme/app", "--image", testImage, "--docker", "none", "--port", "127.0.0.1:"+port+":80", "--timeout", "1m")
 		if code != 0 {
 			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
@@ -430,9 +455,46 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("attach on a terminal", func(t *testing.T) {
+		master, slave := openPTY(t)
+		var mu sync.Mutex
+		var screen []byte
+		go func() {
+			buf := make([]byte, 4096)
+			for {
+				n, err := master.Read(buf)
+				mu.Lock()
+				screen = append(screen, buf[:n]...)
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+		// Typed ahead: the pty buffers it until the shell reads it.
+		if _, err := master.Write([]byte("test -t 0 && test -t 1 && echo \"tty:$TERM:$IN_NIX_SHELL:$PWD\"; exit 4\n")); err != nil {
+			t.Fatal(err)
+		}
+		var errOut bytes.Buffer
+		t.Setenv("TERM", "xterm-test")
+		code := run([]string{"attach", name}, &streams{In: slave, Out: slave, ErrOut: &errOut})
+		var out string
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			mu.Lock()
+			out = string(screen)
+			mu.Unlock()
+			if strings.Contains(out, "tty:xterm-test:impure:/root/workspace") {
+				break
+			}
+		}
+		if code != 4 || !strings.Contains(out, "tty:xterm-test:impure:/root/workspace") {
+			t.Errorf("exit %d, want 4 and the shell on a terminal\nscreen:\n%q\nstderr:\n%s", code, out, errOut.String())
+		}
+	})
+
 	t.Run("list", func(t *testing.T) {
 		code, stdout, stderr := runDevbox(t, "", "list")
-		if code != 0 || !regexp.MustCompile(`(?m)^`+name+`\s+acme/app\s+Up.*127\.0\.0\.1:18080->80/tcp`).MatchString(stdout) {
+		if code != 0 || !regexp.MustCompile(`(?m)^`+name+`\s+acme/app\s+Up.*127\.0\.0\.1:`+port+`->80/tcp`).MatchString(stdout) {
 			t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
 		code, stdout, _ = runDevbox(t, "", "list", "--json")
@@ -571,4 +633,39 @@ func containsString(list []string, s string) bool {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[len(lines)-1]
+}
+
+// openPTY opens a pseudo-terminal pair: what a user's terminal looks like to
+// devbox (the slave) and the keyboard and screen (the master).
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals: %v", err)
+	}
+	t.Cleanup(func() { master.Close() })
+	if err := unix.IoctlSetPointerInt(int(master.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetUint32(int(master.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { slave.Close() })
+	return master, slave
+}
+
+// freePort is a TCP port nothing listens on just now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 }
