@@ -53,12 +53,20 @@ func attachRun(ctx context.Context, s *streams, name string, command []string, t
 	if err != nil {
 		return err
 	}
-	if c.State == nil || !c.State.Running {
+	switch {
+	case c.State == nil || !c.State.Running:
 		fmt.Fprintf(s.ErrOut, "devbox: starting %s (%s)\n", name, describeState(c.State))
+		since := time.Now()
 		if _, err := e.ContainerStart(ctx, c.ID, client.ContainerStartOptions{}); err != nil {
 			return failf("cannot start %s: %v", name, err)
 		}
-		if err := waitReady(ctx, s, e, name, c.ID, timeout); err != nil {
+		if err := waitReady(ctx, s, e, name, c.ID, since, timeout); err != nil {
+			return err
+		}
+	case !isReady(ctx, e, c.ID, c.State):
+		// Still cloning (a create running elsewhere, or a restart).
+		fmt.Fprintf(s.ErrOut, "devbox: waiting for %s to get ready\n", name)
+		if err := waitReady(ctx, s, e, name, c.ID, time.Now(), timeout); err != nil {
 			return err
 		}
 	}

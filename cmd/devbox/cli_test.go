@@ -263,3 +263,18 @@ func TestTokenFiles(t *testing.T) {
 		t.Errorf("state dir without XDG_STATE_HOME: %s", d)
 	}
 }
+
+func TestSocketPath(t *testing.T) {
+	home := isolate(t)
+	for host, want := range map[string]string{
+		"unix:///var/run/docker.sock":                     "/var/run/docker.sock",
+		"unix:///run/user/1000/podman/podman.sock":        "/run/user/1000/podman/podman.sock", // rootless, on this machine
+		"unix://" + home + "/.docker/run/docker.sock":     "/var/run/docker.sock",              // Docker Desktop's VM
+		"unix://" + home + "/.colima/default/docker.sock": "/var/run/docker.sock",
+		"tcp://10.0.0.5:2376":                             "/var/run/docker.sock",
+	} {
+		if got := (&engine{host: host}).socketPath(); got != want {
+			t.Errorf("%s: %s, want %s", host, got, want)
+		}
+	}
+}

@@ -6,6 +6,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -169,7 +172,7 @@ func createRun(ctx context.Context, s *streams, o createOptions) error {
 		_ = removeTokenFile(tokenPath)
 		return failf("cannot start %s: %v", cname, err)
 	}
-	if err := waitReady(ctx, s, e, o.name, res.ID, o.timeout); err != nil {
+	if err := waitReady(ctx, s, e, o.name, res.ID, time.Time{}, o.timeout); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.ErrOut, "devbox: %s is ready: devbox attach %s\n", o.name, o.name)
@@ -197,28 +200,41 @@ func checkImage(ctx context.Context, e *engine, image string) error {
 	return nil
 }
 
-// socketPath is the engine's own socket, for --docker host: the path from a
-// unix:// endpoint, else Docker's usual one (Docker Desktop maps it too).
+// socketPath is the engine's own socket, for --docker host: the path of a
+// unix:// endpoint on this machine (rootful or rootless Docker and podman).
+// An engine whose socket is in the home directory runs in a VM (Docker
+// Desktop, colima, podman machine), where the socket is /var/run/docker.sock;
+// so is a tcp:// engine's.
 func (e *engine) socketPath() string {
-	if p, ok := strings.CutPrefix(e.host, "unix://"); ok {
-		return p
+	p, ok := strings.CutPrefix(e.host, "unix://")
+	if !ok {
+		return dockerSockPath
 	}
-	return dockerSockPath
+	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(filepath.Clean(p), filepath.Clean(home)+"/") {
+		return dockerSockPath
+	}
+	return p
 }
 
-// waitReady follows the container's log to stderr until the entrypoint
-// reports ready (it creates /tmp/devbox-ready) or the container exits; then
-// the entrypoint's error line becomes devbox's.
-func waitReady(ctx context.Context, s *streams, e *engine, name, id string, timeout time.Duration) error {
+// waitReady follows the container's log (from since, when set) to stderr
+// until the entrypoint reports ready (it creates /tmp/devbox-ready) or the
+// container exits; then the entrypoint's error line becomes devbox's.
+func waitReady(ctx context.Context, s *streams, e *engine, name, id string, since time.Time, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	logCtx, stopLogs := context.WithCancel(ctx)
 	defer stopLogs()
 	var logBuf bytes.Buffer
+	logOpts := client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true}
+	if !since.IsZero() {
+		logOpts.Since = strconv.FormatInt(since.Unix(), 10)
+	}
 	logDone := make(chan struct{})
 	go func() {
 		defer close(logDone)
-		rc, err := e.ContainerLogs(logCtx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
+		follow := logOpts
+		follow.Follow = true
+		rc, err := e.ContainerLogs(logCtx, id, follow)
 		if err != nil {
 			return
 		}
@@ -232,7 +248,7 @@ func waitReady(ctx context.Context, s *streams, e *engine, name, id string, time
 	catchUp := func() {
 		stopLogs()
 		<-logDone
-		rc, err := e.ContainerLogs(context.WithoutCancel(ctx), id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+		rc, err := e.ContainerLogs(context.WithoutCancel(ctx), id, logOpts)
 		if err != nil {
 			return
 		}
@@ -264,14 +280,9 @@ func waitReady(ctx context.Context, s *streams, e *engine, name, id string, time
 			return failf("%s failed to start (exit %d): %s; 'devbox logs %s' shows everything, 'devbox rm %s' removes it",
 				name, st.ExitCode, why, name, name)
 		}
-		// A ready file older than this start is a restarted container's old one
-		// (seconds only: some engines stat with one-second precision).
-		if stat, err := e.ContainerStatPath(ctx, id, client.ContainerStatPathOptions{Path: readyFile}); err == nil && st != nil {
-			started, perr := time.Parse(time.RFC3339Nano, st.StartedAt)
-			if perr != nil || !stat.Stat.Mtime.Before(started.Truncate(time.Second)) {
-				catchUp()
-				return nil
-			}
+		if isReady(ctx, e, id, st) {
+			catchUp()
+			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -281,6 +292,22 @@ func waitReady(ctx context.Context, s *streams, e *engine, name, id string, time
 		break
 	}
 	return failf("%s did not get ready within %v; it is still starting: 'devbox logs %s' shows what it is doing", name, timeout, name)
+}
+
+// isReady reports whether the entrypoint of the running container has
+// created its ready file since the container started: an older one is a
+// restarted container's (compared in seconds: some engines stat with
+// one-second precision).
+func isReady(ctx context.Context, e *engine, id string, st *container.State) bool {
+	if st == nil || !st.Running {
+		return false
+	}
+	stat, err := e.ContainerStatPath(ctx, id, client.ContainerStatPathOptions{Path: readyFile})
+	if err != nil {
+		return false
+	}
+	started, err := time.Parse(time.RFC3339Nano, st.StartedAt)
+	return err != nil || !stat.Stat.Mtime.Before(started.Truncate(time.Second))
 }
 
 // entrypointError is the last "devbox: error: …" line the entrypoint printed.

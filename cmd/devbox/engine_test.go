@@ -51,6 +51,7 @@ if [ "$3" = acme/missing ]; then
   echo "GraphQL: Could not resolve to a Repository with the name 'acme/missing'." >&2
   exit 1
 fi
+[ "$3" != acme/slow ] || sleep 3
 printf '%s' "$GITHUB_TOKEN" >/tmp/gh-token
 mkdir -p "$4/.git" && echo '{ }' >"$4/flake.nix"
 `,
@@ -560,7 +561,8 @@ func TestEngine(t *testing.T) {
 			t.Errorf("state after stop: %s", state)
 		}
 		code, stdout, stderr := runDevbox(t, "", "attach", name, "--", "cat", "/tmp/gh-token")
-		if code != 0 || stdout != token || !strings.Contains(stderr, "devbox: starting "+name) || !strings.Contains(stderr, "reusing /root/workspace") {
+		if code != 0 || stdout != token || !strings.Contains(stderr, "devbox: starting "+name) || !strings.Contains(stderr, "reusing /root/workspace") ||
+			strings.Contains(stderr, "cloning acme/app") {
 			t.Errorf("attach to a stopped devbox: exit %d stdout %q\n%s", code, stdout, stderr)
 		}
 		if code, _, stderr := runDevbox(t, "", "rm", "-f", name); code != 0 || stderr != "devbox: removed "+name+"\n" {
@@ -609,6 +611,36 @@ func TestEngine(t *testing.T) {
 		}
 		if strings.Contains(env.podmanOut(t, "volume", "ls", "--format", "{{.Name}}"), volume+"\n") {
 			t.Errorf("rm left the volume %s", volume)
+		}
+	})
+
+	t.Run("attach waits for a devbox that is still starting", func(t *testing.T) {
+		t.Setenv("GITHUB_TOKEN", token)
+		slow := env.prefix + "-slow"
+		created := make(chan string)
+		go func() {
+			code, _, stderr := runDevbox(t, "", "create", slow, "acme/slow", "--image", testImage, "--docker", "none", "--timeout", "1m")
+			created <- fmt.Sprintf("exit %d\n%s", code, stderr)
+		}()
+		for i := 0; ; i++ {
+			out, _ := exec.Command(env.podman, "inspect", "--format", "{{.State.Running}}", containerPrefix+slow).Output()
+			if strings.TrimSpace(string(out)) == "true" {
+				break
+			}
+			if i == 100 {
+				t.Fatalf("%s did not start: %s", slow, <-created)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		code, stdout, stderr := runDevbox(t, "", "attach", slow, "--", "cat", "/tmp/gh-token")
+		if code != 0 || stdout != token || !strings.HasPrefix(stderr, "devbox: waiting for "+slow+" to get ready\n") || !strings.Contains(stderr, "cloning acme/slow") {
+			t.Errorf("attach: exit %d stdout %q\nstderr:\n%s", code, stdout, stderr)
+		}
+		if res := <-created; !strings.HasPrefix(res, "exit 0\n") {
+			t.Errorf("create: %s", res)
+		}
+		if code, _, stderr := runDevbox(t, "", "rm", "-f", slow); code != 0 {
+			t.Errorf("rm -f: exit %d %s", code, stderr)
 		}
 	})
 
