@@ -63,7 +63,7 @@ var testImageBinaries = []string{"bash", "env", "cat", "sleep", "mkdir", "chmod"
 
 // buildTestImage imports a tarball of host binaries, their libraries, the
 // real entrypoint and the stubs as testImage (about a second).
-func buildTestImage(t *testing.T, podman string) {
+func buildTestImage(t testing.TB, podman string) {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -187,7 +187,7 @@ func buildTestImage(t *testing.T, podman string) {
 
 // podmanService starts podman's Docker-compatible API on a private socket and
 // points DOCKER_HOST at it.
-func podmanService(t *testing.T) string {
+func podmanService(t testing.TB) string {
 	t.Helper()
 	if os.Getenv(engineTestsEnv) != "1" {
 		t.Skipf("set %s=1 to run devbox against podman's Docker API (root, podman, runc)", engineTestsEnv)
@@ -238,7 +238,7 @@ type engineEnv struct {
 	prefix                      string // of this run's devbox names
 }
 
-func newEngineEnv(t *testing.T) *engineEnv {
+func newEngineEnv(t testing.TB) *engineEnv {
 	podman := podmanService(t)
 	start := time.Now()
 	buildTestImage(t, podman)
@@ -700,4 +700,40 @@ func freePort(t *testing.T) string {
 	}
 	defer l.Close()
 	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+}
+
+// BenchmarkAttach times what a developer does most, `devbox attach NAME --
+// CMD` (the devbox binary: connect, find, exec, stream, exit code), against
+// the same work done with the docker CLI: `docker exec` of the entrypoint in
+// attach mode, over the same podman API socket. The ratio is devbox's
+// overhead. Run it with scripts/bench-devbox.
+func BenchmarkAttach(b *testing.B) {
+	env := newEngineEnv(b)
+	docker := oracle.Require(b, "docker")
+	bin := filepath.Join(b.TempDir(), "devbox")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	name := env.prefix + "-bench"
+	var out, errOut bytes.Buffer
+	b.Setenv("GITHUB_TOKEN", "github_pat_bench")
+	if code := run([]string{"create", name, "acme/app", "--image", testImage, "--docker", "none"}, &streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}); code != 0 {
+		b.Fatalf("create: exit %d\n%s", code, errOut.String())
+	}
+	time1 := func(argv ...string) time.Duration {
+		start := time.Now()
+		if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil || string(out) != "ok\n" {
+			b.Fatalf("%s: %v %q", strings.Join(argv, " "), err, out)
+		}
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	var viaDevbox, viaDocker time.Duration
+	for i := 0; i < b.N; i++ {
+		viaDevbox += time1(bin, "attach", name, "--", "bash", "-c", "echo ok")
+		viaDocker += time1(docker, "exec", "-i", "-e", "DEVBOX_ATTACH=1", containerPrefix+name, entrypointPath, "bash", "-c", "echo ok")
+	}
+	b.ReportMetric(float64(viaDevbox.Microseconds())/1000/float64(b.N), "devbox-ms/op")
+	b.ReportMetric(float64(viaDocker.Microseconds())/1000/float64(b.N), "docker-exec-ms/op")
+	b.ReportMetric(float64(viaDevbox)/float64(viaDocker), "devbox/docker")
 }
