@@ -111,7 +111,7 @@ func createRun(ctx context.Context, s *streams, o createOptions) error {
 		if _, err := e.VolumeCreate(ctx, client.VolumeCreateOptions{Name: vol}); err != nil {
 			return failf("cannot create the volume %s: %v", vol, err)
 		}
-		fmt.Fprintf(s.ErrOut, "devbox: note: the volume %s was empty; run 'devbox init' to give devboxes your Claude (and AWS) credentials, then restart them\n", vol)
+		fmt.Fprintf(s.ErrOut, "devbox: note: created the empty volume %s; 'devbox init' puts your Claude (and AWS) credentials there (restart devboxes after it)\n", vol)
 	}
 
 	tokenPath, err := writeTokenFile(o.name, token)
@@ -167,9 +167,14 @@ func createRun(ctx context.Context, s *streams, o createOptions) error {
 	created = true
 	fmt.Fprintf(s.ErrOut, "devbox: created %s (container %s) for %s\n", o.name, cname, o.repo)
 	if _, err := e.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
-		// A container that never ran holds nothing: remove it with its token.
-		_, _ = e.ContainerRemove(context.WithoutCancel(ctx), res.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+		// A container that never ran holds nothing: remove it, its token
+		// file and its Docker volume, so that the same create can be retried.
+		cleanup := context.WithoutCancel(ctx)
+		_, _ = e.ContainerRemove(cleanup, res.ID, client.ContainerRemoveOptions{Force: true})
 		_ = removeTokenFile(tokenPath)
+		if vol := labels[labelDockerVolume]; vol != "" {
+			_, _ = e.VolumeRemove(cleanup, vol, client.VolumeRemoveOptions{})
+		}
 		return failf("cannot start %s: %v", cname, err)
 	}
 	if err := waitReady(ctx, s, e, o.name, res.ID, time.Time{}, o.timeout); err != nil {

@@ -644,6 +644,31 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("a port in use: nothing is left behind", func(t *testing.T) {
+		t.Setenv("GITHUB_TOKEN", token)
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		busy := env.prefix + "-busy"
+		port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+		tokens, _ := os.ReadDir(filepath.Join(env.state, "devbox", "tokens"))
+		code, _, stderr := runDevbox(t, "", "create", busy, "acme/app", "--image", testImage, "-p", "127.0.0.1:"+port+":80")
+		if code != 1 || !strings.HasPrefix(lastLine(stderr), "devbox: cannot start "+containerPrefix+busy+": ") || !strings.Contains(stderr, "address already in use") {
+			t.Errorf("exit %d\n%s", code, stderr)
+		}
+		if out, err := exec.Command(env.podman, "container", "exists", containerPrefix+busy).CombinedOutput(); err == nil {
+			t.Errorf("the container is still there: %s", out)
+		}
+		if out, err := exec.Command(env.podman, "volume", "exists", containerPrefix+busy+"-docker").CombinedOutput(); err == nil {
+			t.Errorf("its Docker volume is still there: %s", out)
+		}
+		if after, _ := os.ReadDir(filepath.Join(env.state, "devbox", "tokens")); len(after) != len(tokens) {
+			t.Errorf("token files: %d before, %d after", len(tokens), len(after))
+		}
+	})
+
 	t.Run("missing image", func(t *testing.T) {
 		t.Setenv("GITHUB_TOKEN", token)
 		code, _, stderr := runDevbox(t, "", "create", env.prefix+"-noimage", "acme/app", "--image", "localhost/devbox-no-such-image:1")
