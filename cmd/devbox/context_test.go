@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +21,15 @@ func fakeEngine(t *testing.T, dir, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(fakeEngineHandler(t, name))
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return "unix://" + sock
+}
+
+func fakeEngineHandler(t *testing.T, name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Api-Version", "1.41")
 		switch {
 		case r.URL.Path == "/_ping":
@@ -34,11 +43,7 @@ func fakeEngine(t *testing.T, dir, name string) string {
 			t.Errorf("fake engine: unexpected %s %s", r.Method, r.URL)
 			http.Error(w, `{"message":"unexpected"}`, http.StatusNotFound)
 		}
-	}))
-	srv.Listener = l
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return "unix://" + sock
+	})
 }
 
 // writeContext stores a docker context as the docker CLI does.
@@ -87,6 +92,17 @@ func TestEngineSelection(t *testing.T) {
 	t.Run("current context of config.json", func(t *testing.T) {
 		t.Setenv("DOCKER_HOST", "")
 		list(t, "viaconfig")
+	})
+	t.Run("tcp context with TLS", func(t *testing.T) {
+		srv := httptest.NewTLSServer(fakeEngineHandler(t, "viatls"))
+		defer srv.Close()
+		writeContext(t, configDir, "tls", "tcp://"+srv.Listener.Addr().String())
+		sum := sha256.Sum256([]byte("tls"))
+		ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+		writeTestFile(t, filepath.Join(configDir, "contexts", "tls", hex.EncodeToString(sum[:]), "docker", "ca.pem"), string(ca), 0o600)
+		t.Setenv("DOCKER_HOST", "")
+		t.Setenv("DOCKER_CONTEXT", "tls")
+		list(t, "viatls")
 	})
 	t.Run("ssh context", func(t *testing.T) {
 		t.Setenv("DOCKER_HOST", "")

@@ -34,8 +34,10 @@ func newCreateCmd(s *streams) *cobra.Command {
 		Use:   "create NAME OWNER/REPO",
 		Short: "Create and start a devbox for a GitHub repository",
 		Long: `Create the container devbox-NAME from the devbox image and start it: it
-clones OWNER/REPO into ~/workspace and prepares its nix develop shell. create
-waits until the container reports ready (or failed, and then shows why).
+clones OWNER/REPO into ~/workspace and enters its nix develop shell. create
+shows the container's progress and waits until it reports ready, the
+repository cloned (or failed, and then shows why). The dev shell is built
+from then on, so the first attach may wait for Nix.
 
 The GitHub token comes from --token-file, else GITHUB_TOKEN. It is written to a
 0600 file under $XDG_STATE_HOME/devbox/tokens (~/.local/state/devbox/tokens)

@@ -27,8 +27,8 @@ type engine struct {
 // else the context named by DOCKER_CONTEXT or by currentContext in
 // $DOCKER_CONFIG/config.json (~/.docker), else the default socket.
 type endpoint struct {
-	host, source string
-	tlsDir       string // the context's ca.pem, cert.pem, key.pem, when it has them
+	host, source           string
+	tlsCA, tlsCert, tlsKey string // a context's TLS files, when it has them
 }
 
 func resolveEndpoint() (endpoint, error) {
@@ -83,9 +83,18 @@ func resolveEndpoint() (endpoint, error) {
 		return endpoint{}, fmt.Errorf("docker context %q uses %s: devbox talks to unix:// and tcp:// endpoints only; forward the socket (ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock", name, host)
 	}
 	ep := endpoint{host: host, source: fmt.Sprintf("docker context %q", name)}
+	// The context's TLS files, as `docker context create --docker
+	// host=…,ca=…,cert=…,key=…` stores them; a client certificate needs both.
 	tlsDir := filepath.Join(configDir, "contexts", "tls", id, "docker")
-	if _, err := os.Stat(filepath.Join(tlsDir, "ca.pem")); err == nil {
-		ep.tlsDir = tlsDir
+	exists := func(f string) string {
+		if _, err := os.Stat(filepath.Join(tlsDir, f)); err == nil {
+			return filepath.Join(tlsDir, f)
+		}
+		return ""
+	}
+	ep.tlsCA, ep.tlsCert, ep.tlsKey = exists("ca.pem"), exists("cert.pem"), exists("key.pem")
+	if ep.tlsCert == "" || ep.tlsKey == "" {
+		ep.tlsCert, ep.tlsKey = "", ""
 	}
 	return ep, nil
 }
@@ -98,9 +107,8 @@ func connect(ctx context.Context) (*engine, error) {
 		return nil, failf("%v", err)
 	}
 	opts := []client.Opt{client.FromEnv, client.WithHost(ep.host)}
-	if ep.tlsDir != "" {
-		opts = append(opts, client.WithTLSClientConfig(filepath.Join(ep.tlsDir, "ca.pem"),
-			filepath.Join(ep.tlsDir, "cert.pem"), filepath.Join(ep.tlsDir, "key.pem")))
+	if ep.tlsCA != "" || ep.tlsCert != "" {
+		opts = append(opts, client.WithTLSClientConfig(ep.tlsCA, ep.tlsCert, ep.tlsKey))
 	}
 	c, err := client.New(opts...)
 	if err != nil {
