@@ -241,9 +241,6 @@ func writeVolume(ctx context.Context, e *engine, vol, image string, files []cred
 			Image:      image,
 			Entrypoint: []string{"/nonexistent-devbox-init-helper"}, // never started
 			Labels:     map[string]string{labelHelper: "init"},
-			// Docker keeps the archive's owners (CopyUIDGID); podman gives
-			// copied files to the container's user: both make them devbox's.
-			User: fmt.Sprintf("%d:%d", devboxUID, devboxUID),
 		},
 		HostConfig: &container.HostConfig{Mounts: []mount.Mount{{Type: mount.TypeVolume, Source: vol, Target: credsTarget}}},
 	})
@@ -258,7 +255,10 @@ func writeVolume(ctx context.Context, e *engine, vol, image string, files []cred
 		return failf("cannot pack the credentials: %v", err)
 	}
 	if _, err := e.CopyToContainer(ctx, helper.ID, client.CopyToContainerOptions{
-		DestinationPath: credsTarget, Content: bytes.NewReader(archive), CopyUIDGID: true,
+		// Without CopyUIDGID, Docker and podman both keep the archive's
+		// owners (with it, both chown to the container's user, and Docker
+		// looks that user up on the host).
+		DestinationPath: credsTarget, Content: bytes.NewReader(archive),
 	}); err != nil {
 		return failf("cannot write into the volume %s: %v", vol, err)
 	}
