@@ -147,7 +147,7 @@ func attachRun(ctx context.Context, s *streams, name string, command []string, t
 		time.Sleep(20 * time.Millisecond)
 	}
 	if res.ExitCode != 0 {
-		return &exitError{code: res.ExitCode}
+		return &exitError{Code: res.ExitCode}
 	}
 	return nil
 }
