@@ -261,7 +261,7 @@ func newEngineEnv(t testing.TB) *engineEnv {
 	// interrupted run left more than 10 minutes ago, never a concurrent run's.
 	removeTestObjects := func(atEnd bool) {
 		remove := func(name string) bool {
-			if atEnd && (strings.HasPrefix(strings.TrimPrefix(name, containerPrefix), env.prefix+"-") || name == env.volume) {
+			if atEnd && (strings.HasPrefix(strings.TrimPrefix(name, containerPrefix), env.prefix+"-") || strings.HasPrefix(name, env.volume)) {
 				return true
 			}
 			m := regexp.MustCompile(`^(?:devbox-)?(?:t|test-creds-)(\d{19})\b`).FindStringSubmatch(name)
@@ -579,9 +579,17 @@ func TestEngine(t *testing.T) {
 	t.Run("--docker host mounts the engine's socket", func(t *testing.T) {
 		t.Setenv("GITHUB_TOKEN", token)
 		host := env.prefix + "-host"
+		// And a credentials volume that does not exist yet: create makes it.
+		t.Setenv("DEVBOX_CREDENTIALS_VOLUME", env.volume+"-empty")
 		code, _, stderr := runDevbox(t, "", "create", host, "acme/app", "--image", testImage, "--docker", "host", "--timeout", "1m")
 		if code != 0 || !strings.Contains(stderr, "using the Docker socket /var/run/docker.sock") {
 			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		if want := "devbox: note: created the empty volume " + env.volume + "-empty; 'devbox init' puts your Claude (and AWS) credentials there (restart devboxes after it)\n"; !strings.HasPrefix(stderr, want) {
+			t.Errorf("stderr does not start with %q:\n%s", want, stderr)
+		}
+		if strings.Contains(stderr, "devbox: copied") {
+			t.Errorf("the entrypoint copied credentials from an empty volume:\n%s", stderr)
 		}
 		code, stdout, stderr := runDevbox(t, "", "attach", host, "--", "bash", "-c", "test -S /var/run/docker.sock && echo socket")
 		if code != 0 || stdout != "socket\n" {
