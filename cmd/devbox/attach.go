@@ -21,10 +21,11 @@ func newAttachCmd(s *streams) *cobra.Command {
 		Use:   "attach NAME [-- COMMAND [ARG...]]",
 		Short: "Open a shell in a devbox's workspace, inside nix develop",
 		Long: `Open an interactive shell in ~/workspace inside the repository's nix develop
-shell, with GITHUB_TOKEN set from the token file for gh and git. With a
-COMMAND after --, run it there instead (nix develop -c COMMAND) and exit with
-its exit code. A terminal is allocated when standard input and output are
-terminals. A stopped devbox is started first.`,
+shell, with GITHUB_TOKEN set from the token file for gh (the token is read
+inside the container: it is in no command line and no exec's environment).
+With a COMMAND after --, run it there instead (nix develop -c COMMAND) and exit
+with its exit code. A terminal is allocated when standard input and output are
+terminals. A stopped devbox is started first; one still starting is waited for.`,
 		Example: `  devbox attach myapp
   devbox attach myapp -- make test
   devbox attach myapp -- gh pr list`,
@@ -36,7 +37,7 @@ terminals. A stopped devbox is started first.`,
 			return attachRun(cmd.Context(), s, args[0], args[1:], timeout)
 		},
 	}
-	cmd.Flags().DurationVar(&timeout, "timeout", 15*time.Minute, "how long to wait for a stopped devbox to get ready")
+	cmd.Flags().DurationVar(&timeout, "timeout", 15*time.Minute, "how long to wait for a devbox that is starting to get ready")
 	return cmd
 }
 
