@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -115,8 +116,14 @@ func connect(ctx context.Context) (*engine, error) {
 		return nil, failf("cannot use the Docker endpoint %s (%s): %v", ep.host, ep.source, err)
 	}
 	e := &engine{Client: c, host: ep.host, source: ep.source}
-	if _, err := c.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+	// A tcp:// engine that does not answer would otherwise hang every command.
+	pingCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := c.Ping(pingCtx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
 		c.Close()
+		if pingCtx.Err() != nil {
+			return nil, failf("the Docker daemon at %s did not answer within 20s; check DOCKER_HOST or the docker context", e.host)
+		}
 		return nil, e.unreachable(err)
 	}
 	return e, nil
