@@ -12,6 +12,10 @@
 # Exit codes: 2 configuration (token, DEVBOX_REPO, DEVBOX_DOCKER), 3 Docker,
 # 4 installing gh/git, 5 clone/workspace, 6 no flake.nix; otherwise the shell's.
 #
+# DEVBOX_ATTACH=1 (`devbox attach` runs the entrypoint so with docker exec in a
+# started container) skips the setup: steps 1, 2 and 8 only, so the shell has
+# the token for gh without it ever being in the exec's environment or argv.
+#
 # These paths can be moved (tests, unusual mounts); defaults in brackets:
 #   DEVBOX_TOKEN_FILE [/run/secrets/github_token]  DEVBOX_CREDENTIALS [/devbox-credentials]
 #   DEVBOX_DOCKER_SOCK [/var/run/docker.sock]      DEVBOX_DOCKER_TIMEOUT [30] seconds
@@ -202,7 +206,25 @@ check_flake() {
   fi
 }
 
+# attach: a second shell in a container the entrypoint has already set up.
+attach() {
+  unset DEVBOX_ATTACH
+  export PATH="$HOME/.nix-profile/bin:$PATH"
+  read_token
+  if [ ! -d "$workspace" ]; then
+    die 5 "$workspace does not exist yet" "Fix: wait until the container is ready (devbox logs NAME shows its progress)"
+  fi
+  cd "$workspace"
+  if [ "$#" -gt 0 ]; then
+    exec nix develop -c "$@"
+  fi
+  exec nix develop
+}
+
 main() {
+  if [ "${DEVBOX_ATTACH:-}" = 1 ]; then
+    attach "$@"
+  fi
   rm -f "$ready_file"
   export PATH="$HOME/.nix-profile/bin:$PATH"
   read_token

@@ -666,3 +666,34 @@ func wantMode(t *testing.T, path string, want os.FileMode) {
 		t.Errorf("%s has mode %v, want %v", path, fi.Mode(), want)
 	}
 }
+
+// DEVBOX_ATTACH=1 is how `devbox attach` enters a set-up container: the token
+// from the secret file for gh, the dev shell in the workspace, and no setup
+// step run again.
+func TestAttach(t *testing.T) {
+	t.Parallel()
+	b := newBox(t)
+	b.needNix()
+	writeFile(t, b.tokenFile, "github_pat_attach\n", 0o600)
+	b.repo("acme/app", map[string]string{"flake.nix": offlineFlake})
+	b.env["DEVBOX_ATTACH"] = "1"
+	b.wantCode(b.run("", "true"), 5, "devbox: error: "+filepath.Join(b.home, "workspace")+" does not exist yet")
+
+	delete(b.env, "DEVBOX_ATTACH")
+	b.wantInShell(b.run("", printEnv...))
+	if err := os.Remove(b.env["STUB_LOG"]); err != nil {
+		t.Fatal(err)
+	}
+	b.env["DEVBOX_ATTACH"] = "1"
+	r := b.run("", "bash", "-c", printEnv[2]+`; echo "token=$GITHUB_TOKEN attach=${DEVBOX_ATTACH:-unset}"`)
+	b.wantInShell(r)
+	if !strings.Contains(r.stdout, "token=github_pat_attach attach=unset") {
+		t.Errorf("the attached shell lacks the token or keeps DEVBOX_ATTACH:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stderr, "devbox:") || strings.Contains(b.argv(), "github_pat_attach") || b.ran("gh") || b.ran("nix", "profile") {
+		t.Errorf("attach ran setup steps or put the token in argv:\nstderr:\n%s\nargv:\n%s", r.stderr, b.argv())
+	}
+
+	b.env["DEVBOX_TOKEN_FILE"] = filepath.Join(b.dir, "absent")
+	b.wantCode(b.run("", "true"), 2, "No GitHub token provided")
+}

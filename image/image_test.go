@@ -76,6 +76,7 @@ func TestImage(t *testing.T) {
 	t.Run("dockerd unprivileged", func(t *testing.T) { testDockerdUnprivileged(t, p, fix) })
 	t.Run("dockerd privileged", func(t *testing.T) { testDockerdPrivileged(t, p, fix) })
 	t.Run("upstream nix", func(t *testing.T) { testUpstreamNix(t, p) })
+	t.Run("devbox CLI", func(t *testing.T) { testDevboxCLI(t, p, fix) })
 }
 
 // setupImages builds the image (scripts/build-image) and the test image with
@@ -302,24 +303,7 @@ func testDevShell(t *testing.T, p podman, f fixtures) {
 // A Docker-compatible socket (podman's API service) mounted at
 // /var/run/docker.sock is made usable by devbox, so docker works in the shell.
 func testDockerSocket(t *testing.T, p podman, f fixtures) {
-	sock := filepath.Join(t.TempDir(), "podman.sock")
-	service := p.cmd("system", "service", "--time=0", "unix://"+sock)
-	if err := service.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = service.Process.Kill()
-		_ = service.Wait()
-	}()
-	for i := 0; ; i++ {
-		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
-			break
-		}
-		if i == 100 {
-			t.Fatal("podman system service did not create its socket in 10s")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	sock := apiService(t, p)
 	if err := os.Chmod(sock, 0o660); err != nil { // root-only, as dockerd's socket is
 		t.Fatal(err)
 	}

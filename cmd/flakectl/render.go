@@ -104,7 +104,7 @@ func renderBaseRun(s *streams, opts *renderBaseOptions) error {
 			return nil
 		}
 		fmt.Fprint(s.Out, diff)
-		return &exitError{code: exitFailure, msg: fmt.Sprintf("%s is out of date with %s: run 'flakectl render base' and commit the result", out, opts.config)}
+		return &exitError{Code: exitFailure, Msg: fmt.Sprintf("%s is out of date with %s: run 'flakectl render base' and commit the result", out, opts.config)}
 	}
 	written, err := render.Write(out, files, 0o644)
 	for _, p := range written {

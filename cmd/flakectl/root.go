@@ -1,21 +1,19 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"runtime/debug"
-	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/system1/devbox/internal/cli"
 )
 
-// Exit codes. They are part of the interface: scripts and CI branch on them.
+// Exit codes, streams and one-line errors are internal/cli's, shared with
+// cmd/devbox; these names keep this package's code short.
 const (
-	exitOK       = 0 // success, or nothing to do
-	exitFailure  = 1 // findings, or work that failed
-	exitBadInput = 2 // usage error or bad input
+	exitOK       = cli.ExitOK       // success, or nothing to do
+	exitFailure  = cli.ExitFailure  // findings, or work that failed
+	exitBadInput = cli.ExitBadInput // usage error or bad input
 )
 
 const exitCodeHelp = `Exit codes:
@@ -23,86 +21,29 @@ const exitCodeHelp = `Exit codes:
   1  findings (lint, --check) or work that failed
   2  usage error or bad input`
 
-// streams is where every command reads and writes: data to Out, status and
-// errors to ErrOut. Tests pass buffers; main passes the process's streams.
-type streams struct {
-	In     io.Reader
-	Out    io.Writer
-	ErrOut io.Writer
-}
+type (
+	streams   = cli.Streams
+	exitError = cli.ExitError
+)
 
-func systemStreams() *streams {
-	return &streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-}
-
-// exitError carries an exit code through cobra. An empty msg means the command
-// has already said everything (e.g. findings were printed) and exits quietly.
-type exitError struct {
-	code int
-	msg  string
-}
-
-func (e *exitError) Error() string { return e.msg }
+func systemStreams() *streams { return cli.SystemStreams() }
 
 // usageErrorf reports bad flags, arguments or input: exit 2.
-func usageErrorf(format string, a ...any) error {
-	return &exitError{code: exitBadInput, msg: fmt.Sprintf(format, a...)}
-}
+func usageErrorf(format string, a ...any) error { return cli.UsageErrorf(format, a...) }
 
 // badInputf reports input that cannot be processed (unreadable or malformed
 // files): exit 2.
-func badInputf(format string, a ...any) error {
-	return &exitError{code: exitBadInput, msg: fmt.Sprintf(format, a...)}
-}
+func badInputf(format string, a ...any) error { return cli.UsageErrorf(format, a...) }
+
+func oneLine(s string) string { return cli.OneLine(s) }
 
 // errSilentFailure exits 1 after the command has printed its findings.
-var errSilentFailure = &exitError{code: exitFailure}
+var errSilentFailure = &exitError{Code: exitFailure}
 
 // run executes flakectl with args and returns the process exit code. It never
 // panics: an internal error becomes one line on stderr and exit 1.
-func run(args []string, s *streams) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(s.ErrOut, "flakectl: internal error: %v (this is a bug; please report it)\n", r)
-			code = exitFailure
-		}
-	}()
-	root := newRootCmd(s)
-	root.SetArgs(args)
-	err := root.Execute()
-	if err == nil {
-		return exitOK
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			fmt.Fprintf(s.ErrOut, "flakectl: %s\n", oneLine(ee.msg))
-		}
-		return ee.code
-	}
-	msg := err.Error()
-	// cobra's own argument and command errors are usage errors.
-	if isCobraUsageError(msg) {
-		fmt.Fprintf(s.ErrOut, "flakectl: %s (see 'flakectl --help')\n", oneLine(msg))
-		return exitBadInput
-	}
-	fmt.Fprintf(s.ErrOut, "flakectl: %s\n", oneLine(msg))
-	return exitFailure
-}
-
-func isCobraUsageError(msg string) bool {
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires at most", "invalid argument", "flag needs an argument", "required flag", "invalid choice"} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// oneLine keeps an error to the single line the interface promises.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+func run(args []string, s *streams) int {
+	return cli.Run("flakectl", func() *cobra.Command { return newRootCmd(s) }, args, s)
 }
 
 func newRootCmd(s *streams) *cobra.Command {
@@ -129,15 +70,8 @@ what Nix computes (parse trees, NAR hashes, flake.lock bytes) without needing Ni
 
   # Shell completion
   source <(flakectl completion bash)`,
-		SilenceErrors: true,
-		SilenceUsage:  true,
 	}
-	root.SetIn(s.In)
-	root.SetOut(s.Out)
-	root.SetErr(s.ErrOut)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErrorf("%v (see '%s --help')", err, c.CommandPath())
-	})
+	cli.Setup(root, s)
 	root.AddCommand(newVersionCmd(s), newNixCmd(s), newRenderCmd(s), newInitCmd(s), newLintCmd(s), newBumpCmd(s))
 	return root
 }
