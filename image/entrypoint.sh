@@ -5,7 +5,9 @@
 #   2. export   GITHUB_TOKEN for gh (never passed as an argument)
 #   3. docker   the mounted /var/run/docker.sock, else dockerd; DEVBOX_DOCKER=none skips
 #   4. creds    Claude and AWS files from the /devbox-credentials volume into $HOME
-#   5. tools    nix profile install nixpkgs#gh nixpkgs#git, unless both are on PATH
+#   5. tools    nix profile install nixpkgs#gh nixpkgs#git, unless both are on PATH;
+#               gh auth setup-git, so git push/fetch use the token (read from
+#               GITHUB_TOKEN when git asks; never written to a file)
 #   6. clone    gh repo clone into ~/workspace, or git fetch when it already exists
 #   7. flake    ~/workspace/flake.nix must exist
 #   8. shell    exec nix develop, or nix develop -c "$@" when arguments are given
@@ -179,6 +181,14 @@ install_tools() {
   fi
 }
 
+setup_git() {
+  if git config --global --get-regexp '^credential\..*helper$' 2>/dev/null | grep -q 'gh auth git-credential'; then
+    return
+  fi
+  gh auth setup-git --hostname github.com >/dev/null 2>&1 ||
+    warn "gh auth setup-git failed: git push will ask for credentials (fix: gh auth setup-git)"
+}
+
 clone_repo() {
   if [ -e "$workspace" ]; then
     if [ ! -d "$workspace/.git" ]; then
@@ -232,6 +242,7 @@ main() {
   setup_docker
   copy_credentials
   install_tools
+  setup_git
   clone_repo
   check_flake
   cd "$workspace"

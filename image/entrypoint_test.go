@@ -42,6 +42,7 @@ var stubs = map[string]string{
 	"libexec/gh": `[ -n "${GITHUB_TOKEN:-}" ] || { echo "gh: GITHUB_TOKEN is not set" >&2; exit 4; }
 printf '%s' "$GITHUB_TOKEN" >"$STUB_STATE/gh-token"
 if [ "${1:-} ${2:-}" = "repo clone" ]; then exec git clone --quiet "file://$STUB_GIT/$3.git" "$4"; fi
+if [ "${1:-} ${2:-}" = "auth setup-git" ]; then exec git config --global --add credential.https://github.com.helper '!gh auth git-credential'; fi
 echo "gh stub: unsupported: $*" >&2; exit 1
 `,
 	// nix fakes `nix profile install|add` (there is no binary cache here) and
@@ -530,6 +531,14 @@ func TestRestartReusesWorkspace(t *testing.T) {
 	b.wantInShell(b.run("", printEnv...))
 	ws := filepath.Join(b.home, "workspace")
 	writeFile(t, filepath.Join(ws, "notes.txt"), "uncommitted work", 0o644)
+	// git push and fetch go through gh's credential helper (the token stays
+	// in the environment, not in a file).
+	if !b.ran("gh", "auth", "setup-git", "--hostname", "github.com") {
+		t.Errorf("gh auth setup-git not run:\n%s", b.argv())
+	}
+	if cfg := readFile(t, filepath.Join(b.home, ".gitconfig")); !strings.Contains(cfg, "gh auth git-credential") || strings.Contains(cfg, "tok") {
+		t.Errorf("~/.gitconfig:\n%s", cfg)
+	}
 
 	writeFile(t, filepath.Join(src, "later.txt"), "pushed later", 0o644)
 	b.gitRun(src, "add", "-A")
