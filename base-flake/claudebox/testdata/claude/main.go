@@ -131,8 +131,16 @@ func report(marker string, paths []string) Report {
 }
 
 // probe says what this process can do with path: read a file, list a
-// directory, connect to a socket.
+// directory, connect to a socket. A path of the form tcp:HOST:PORT or
+// abstract:NAME is a TCP address or an abstract Unix socket (@NAME) to
+// connect to instead.
 func probe(path string) string {
+	if addr, ok := strings.CutPrefix(path, "tcp:"); ok {
+		return dial("tcp", addr)
+	}
+	if name, ok := strings.CutPrefix(path, "abstract:"); ok {
+		return dial("unix", "@"+name)
+	}
 	info, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		// Connect anyway: the answer must be that there is nothing to reach.
@@ -230,6 +238,16 @@ func ttyChild() map[string]string {
 		"tioclinux":         errString(ioctl(0, tioclinux, uintptr(unsafe.Pointer(&sub[0])))),
 	}
 	return res
+}
+
+// dial connects and says "connected", or why not.
+func dial(network, addr string) string {
+	c, err := net.DialTimeout(network, addr, 2*time.Second)
+	if err != nil {
+		return err.Error()
+	}
+	c.Close()
+	return "connected"
 }
 
 func ioctl(fd, req, arg uintptr) error {
