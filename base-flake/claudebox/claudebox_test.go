@@ -357,6 +357,8 @@ var (
 	// A listener on an address of the host that is not loopback: what a
 	// server on the internet looks like from the sandbox.
 	outbound = "tcp:198.51.100.7:7002"
+	// The same over IPv6.
+	outbound6 = "tcp:[2001:db8:7::7]:7002"
 )
 
 // hostNetwork makes the harness's own network namespace (the outer bwrap
@@ -376,6 +378,9 @@ func hostNetwork() error {
 		{"link", "set", "eth0", "up"}, {"link", "set", "peer0", "up"},
 		{"addr", "add", "192.0.2.2/24", "dev", "eth0"},
 		{"route", "add", "default", "via", "192.0.2.1"},
+		{"addr", "add", "2001:db8::2/64", "dev", "eth0", "nodad"},
+		{"-6", "route", "add", "default", "via", "2001:db8::1"},
+		{"addr", "add", "2001:db8:7::7/128", "dev", "lo"},
 		{"addr", "add", "198.51.100.7/32", "dev", "lo"},
 		{"addr", "add", "169.254.169.254/32", "dev", "lo"},
 		{"addr", "add", "169.254.170.2/32", "dev", "lo"},
@@ -402,7 +407,7 @@ func hostNetwork() error {
 		}()
 		return nil
 	}
-	for _, target := range append([]string{outbound}, hostOnly...) {
+	for _, target := range append([]string{outbound, outbound6}, hostOnly...) {
 		network, addr, _ := strings.Cut(target, ":")
 		switch {
 		case network == "abstract":
@@ -582,7 +587,7 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	chownTree(t, home, uid)
 	probePaths = append(probePaths, nixDaemonSocket, filepath.Join(project, "README"), bin, "/etc/nix/nix.conf")
 
-	probePaths = append(append(probePaths, hostOnly...), outbound)
+	probePaths = append(append(probePaths, hostOnly...), outbound, outbound6)
 	runs := [][]string{append([]string{"report", marker}, probePaths...),
 		{"--", "cat", "/etc/nix/nix.conf"}, {"--", "git", "config", "--global", "--list"},
 		// The control of the network test: with the host's network the same
@@ -640,8 +645,10 @@ func testSecretsInvisible(t *testing.T, uid int) {
 				t.Errorf("%s is reachable from the sandbox", target)
 			}
 		}
-		if got := rep.Paths[outbound]; got != "connected" {
-			t.Errorf("%s (a server outside the host's loopback) from the sandbox: %q, want connected", outbound, got)
+		for _, target := range []string{outbound, outbound6} {
+			if got := rep.Paths[target]; got != "connected" {
+				t.Errorf("%s (a server outside the host's loopback) from the sandbox: %q, want connected", target, got)
+			}
 		}
 		// With --share-host-net, the probes reach what they must not reach
 		// by default: so "not connected" above is the sandbox, not a broken
