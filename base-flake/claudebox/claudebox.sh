@@ -461,6 +461,42 @@ pasta_opts=(--config-net --quiet --tcp-ports none --udp-ports none --tcp-ns none
 # As root, bookworm's pasta would switch to nobody and then fail to join
 # the namespaces; it drops its capabilities itself once it has joined them.
 if [ "$EUID" = 0 ]; then pasta_opts+=(--runas 0); fi
+# A resolver on the host's loopback (systemd-resolved's 127.0.0.53, a local
+# dnsmasq) is not reachable from the sandbox's own loopback. Then the
+# sandbox's resolv.conf names the gateway instead, and pasta hands DNS
+# queries (UDP to port 53) sent there to the host's resolver; nothing else
+# sent to the gateway reaches the host (--no-map-gw).
+resolv=""
+if [ "$net" = private ] && [ -r /etc/resolv.conf ]; then
+  mapfile -t lines </etc/resolv.conf
+  loopback_dns=0
+  for line in ${lines[@]+"${lines[@]}"}; do
+    case "$line" in
+    nameserver*127.* | nameserver*::1*) loopback_dns=1 ;;
+    nameserver*) ;;
+    *) resolv+=$line$'\n' ;;
+    esac
+  done
+  gateway=""
+  if [ "$loopback_dns" = 1 ] && [ -r /proc/net/route ]; then
+    mapfile -t lines </proc/net/route # Iface Destination Gateway ... (hex, little-endian)
+    for line in "${lines[@]:1}"; do
+      read -r _ dest gw _ <<<"$line"
+      if [ "$dest" = 00000000 ] && [ "$gw" != 00000000 ]; then
+        printf -v gateway '%d.%d.%d.%d' "0x${gw:6:2}" "0x${gw:4:2}" "0x${gw:2:2}" "0x${gw:0:2}"
+        break
+      fi
+    done
+  fi
+  if [ -n "$gateway" ]; then
+    pasta_opts+=(--dns-forward "$gateway")
+    resolv="nameserver $gateway"$'\n'$resolv
+    args+=(--ro-bind-data 17 /etc/resolv.conf)
+    mounts+=("ro-bind-data$US/etc/resolv.conf with the gateway $gateway as nameserver (pasta forwards its DNS to the host's loopback resolver)$US/etc/resolv.conf")
+  else
+    resolv=""
+  fi
+fi
 
 if [ "$audit" = 1 ]; then
   command -v jq >/dev/null 2>&1 || die 1 "--audit needs jq; install jq or use the claudebox Nix package"
@@ -563,4 +599,4 @@ net_setup() {
   fi
   exec 15>/proc/self/fd/13
   LC_ALL=C exec "${net_pre[@]}" env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 14> >(net_setup) 15>&-
-} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 13<<<""
+} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 13<<<"" 17<<<"$resolv"

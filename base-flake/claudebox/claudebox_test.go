@@ -419,6 +419,22 @@ func hostNetwork() error {
 			return err
 		}
 	}
+	// The host's resolver on its loopback, as systemd-resolved's is (the
+	// outer bwrap puts a resolv.conf naming it in place): it echoes.
+	dns, err := net.ListenPacket("udp", "127.0.0.53:53")
+	if err != nil {
+		return err
+	}
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := dns.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			dns.WriteTo(buf[:n], from)
+		}
+	}()
 	if err := syscall.Mount("tmpfs", "/dev/net", "tmpfs", 0, "mode=0755"); err != nil {
 		return fmt.Errorf("tmpfs on /dev/net: %v", err)
 	}
@@ -485,6 +501,10 @@ func runHarness(t *testing.T, cfg harnessConfig) harnessResult {
 	for _, root := range roots {
 		args = append(args, "--tmpfs", root)
 	}
+	resolvConf := filepath.Join(filepath.Dir(nixConf), "resolv.conf")
+	writeFile(t, resolvConf, "nameserver 127.0.0.53\noptions edns0\n")
+	os.Chmod(resolvConf, 0o644)
+	args = append(args, "--ro-bind", resolvConf, "/etc/resolv.conf")
 	if contains(roots, "/etc/nix") {
 		args = append(args, "--ro-bind", nixConf, "/etc/nix/nix.conf")
 	}
@@ -587,7 +607,7 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	chownTree(t, home, uid)
 	probePaths = append(probePaths, nixDaemonSocket, filepath.Join(project, "README"), bin, "/etc/nix/nix.conf")
 
-	probePaths = append(append(probePaths, hostOnly...), outbound, outbound6)
+	probePaths = append(append(probePaths, hostOnly...), outbound, outbound6, "dns:")
 	runs := [][]string{append([]string{"report", marker}, probePaths...),
 		{"--", "cat", "/etc/nix/nix.conf"}, {"--", "git", "config", "--global", "--list"},
 		// The control of the network test: with the host's network the same
@@ -649,6 +669,10 @@ func testSecretsInvisible(t *testing.T, uid int) {
 			if got := rep.Paths[target]; got != "connected" {
 				t.Errorf("%s (a server outside the host's loopback) from the sandbox: %q, want connected", target, got)
 			}
+		}
+		// DNS works although the host's resolver is on its loopback.
+		if got := rep.Paths["dns:"]; got != "answered" {
+			t.Errorf("DNS to the host's loopback resolver from the sandbox: %q, want answered", got)
 		}
 		// With --share-host-net, the probes reach what they must not reach
 		// by default: so "not connected" above is the sandbox, not a broken

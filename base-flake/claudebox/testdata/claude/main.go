@@ -138,6 +138,9 @@ func probe(path string) string {
 	if addr, ok := strings.CutPrefix(path, "tcp:"); ok {
 		return dial("tcp", addr)
 	}
+	if path == "dns:" {
+		return dns()
+	}
 	if name, ok := strings.CutPrefix(path, "abstract:"); ok {
 		return dial("unix", "@"+name)
 	}
@@ -238,6 +241,34 @@ func ttyChild() map[string]string {
 		"tioclinux":         errString(ioctl(0, tioclinux, uintptr(unsafe.Pointer(&sub[0])))),
 	}
 	return res
+}
+
+// dns sends a datagram to port 53 of the first nameserver in
+// /etc/resolv.conf and says "answered" when one comes back.
+func dns() string {
+	conf, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		return err.Error()
+	}
+	for _, line := range strings.Split(string(conf), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "nameserver" {
+			c, err := net.Dial("udp", net.JoinHostPort(f[1], "53"))
+			if err != nil {
+				return err.Error()
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(2 * time.Second))
+			if _, err := c.Write([]byte("query")); err != nil {
+				return err.Error()
+			}
+			buf := make([]byte, 64)
+			if _, err := c.Read(buf); err != nil {
+				return err.Error()
+			}
+			return "answered"
+		}
+	}
+	return "no nameserver"
 }
 
 // dial connects and says "connected", or why not.
