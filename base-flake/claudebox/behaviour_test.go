@@ -98,6 +98,7 @@ func TestConfigPersistsWithAtomicRename(t *testing.T) {
 // the sandboxed command to go with it.
 func TestDiesWithParent(t *testing.T) {
 	oracle.Require(t, "bwrap")
+	requireNet(t)
 	home, dir := project(t)
 	nap := "3600." + strconv.Itoa(os.Getpid()) // a sleep no one else runs
 	parent := exec.Command("sh", "-c", `bash "$0" -- sleep "$1"; echo unreachable`, script, nap)
@@ -450,6 +451,7 @@ func TestShellcheck(t *testing.T) {
 // in the package they are in /nix/store, mounted read-only).
 func TestWriteShellApplicationPath(t *testing.T) {
 	oracle.Require(t, "bwrap")
+	requireNet(t)
 	home, dir := project(t)
 	store := t.TempDir()
 	var bins []string

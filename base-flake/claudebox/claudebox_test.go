@@ -142,6 +142,7 @@ func claudebox(t *testing.T, env []string, dir string, args ...string) result {
 
 func mustRun(t *testing.T, env []string, dir string, args ...string) string {
 	t.Helper()
+	requireNet(t)
 	r := claudebox(t, env, dir, args...)
 	if r.Code != 0 {
 		t.Fatalf("claudebox %s: exit %d\nstderr: %s\nstdout: %s", strings.Join(args, " "), r.Code, r.Stderr, r.Stdout)
@@ -455,10 +456,20 @@ access-tokens = github.com=` + marker + `-nix-conf
 max-jobs = 3
 `
 
+// requireNet: the tools of the sandbox's own network (and of the
+// harness's), which claudebox refuses to run without.
+func requireNet(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"pasta", "ip", "unshare", "nsenter"} {
+		oracle.Require(t, tool)
+	}
+}
+
 // runHarness runs the harness as root inside an outer bwrap.
 func runHarness(t *testing.T, cfg harnessConfig) harnessResult {
 	t.Helper()
 	bwrap := oracle.Require(t, "bwrap")
+	requireNet(t)
 	if os.Getuid() != 0 {
 		t.Skip("the harness mounts tmpfs over /run and /var/lib, which needs root")
 	}

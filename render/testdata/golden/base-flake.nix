@@ -62,6 +62,9 @@
           name = "claudebox";
           runtimeInputs = [
             pkgs.bubblewrap
+            pkgs.passt
+            pkgs.util-linux
+            pkgs.iproute2
             pkgs.coreutils
             pkgs.git
             pkgs.curl
