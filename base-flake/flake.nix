@@ -62,7 +62,7 @@
           name = "claudebox";
           runtimeInputs = [
             pkgs.bubblewrap
-            pkgs.passt
+            pkgs.slirp4netns
             pkgs.util-linux
             pkgs.iproute2
             pkgs.coreutils

@@ -276,7 +276,7 @@ type audit struct {
 		Mode         string
 		HostLoopback bool `json:"host_loopback"`
 		Blackholed   []string
-		Pasta        []string
+		Slirp4netns  []string
 	}
 	Exec  []string
 	Bwrap []string
@@ -333,10 +333,10 @@ func TestAudit(t *testing.T) {
 			t.Errorf("bwrap arguments lack %s: %v", w, a.Bwrap)
 		}
 	}
-	// The network: the sandbox's own, through pasta, without the host's
+	// The network: the sandbox's own, through slirp4netns, without the host's
 	// loopback; --share-host-net says it shares the host's.
 	if a.Network.Mode != "private" || a.Network.HostLoopback || !contains(a.Network.Blackholed, "169.254.0.0/16") ||
-		!contains(a.Network.Pasta, "--no-map-gw") || !contains(a.Network.Pasta, "--tcp-ns") ||
+		!contains(a.Network.Slirp4netns, "--disable-host-loopback") ||
 		len(a.Exec) < 3 || !strings.HasSuffix(a.Exec[0], "unshare") || !contains(a.Exec, "--net") {
 		t.Errorf("network %+v, exec %v", a.Network, a.Exec)
 	}

@@ -16,7 +16,7 @@ Runs Claude Code (or COMMAND) in a bubblewrap sandbox that sees the project
 directory (read-write), Claude's config directory (read-write), the Nix store
 and a few /etc files (read-only), and nothing else of your home directory,
 environment, socket files (but the Nix daemon's) or processes. It gets a
-network of its own (pasta): the internet, but not the host's localhost
+network of its own (slirp4netns): the internet, but not the host's localhost
 services, abstract sockets or the cloud metadata address. Options for Claude
 itself go after --, as in the second example.
 
@@ -157,7 +157,7 @@ fi
 # which writeShellApplication puts first on PATH; on Debian it is /usr/bin.
 tools=(bwrap env bash git curl jq rg fd nix "," nix-locate node claude)
 # The network's tools run on the host side only: not on the sandbox's PATH.
-net_tools=(pasta unshare nsenter ip)
+net_tools=(slirp4netns unshare nsenter ip)
 declare -A tool_dir=()
 extra_binds=() # tool files outside the system directories and the Nix store
 declare -A tool_path=()
@@ -202,17 +202,17 @@ if [ "$audit" = 0 ]; then
     # The sandbox's own network needs these; without them claudebox stops
     # rather than fall back to the host's network.
     or_share="or pass --share-host-net to share the host's network (its localhost services, abstract sockets and cloud metadata become reachable)"
-    for tool in pasta unshare nsenter ip; do
+    for tool in slirp4netns unshare nsenter ip; do
       [ -n "${tool_path[$tool]:-}" ] && continue
       case "$tool" in
-      pasta) pkg=passt ;;
+      slirp4netns) pkg=slirp4netns ;;
       ip) pkg=iproute2 ;;
       *) pkg=util-linux ;;
       esac
       die 1 "$tool is not installed, and the sandbox's own network needs it; install it (Debian: apt-get install $pkg) or use the claudebox Nix package, $or_share"
     done
     if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
-      die 1 "/dev/net/tun is missing or not readable and writable by you, and pasta needs it for the sandbox's own network (distributions ship it with mode 0666); fix it (as root: chmod 0666 /dev/net/tun), $or_share"
+      die 1 "/dev/net/tun is missing or not readable and writable by you, and slirp4netns needs it for the sandbox's own network (distributions ship it with mode 0666); fix it (as root: chmod 0666 /dev/net/tun), $or_share"
     fi
   fi
 fi
@@ -437,17 +437,19 @@ args+=(--unshare-all --share-net --die-with-parent --cap-drop ALL --chdir "$chdi
 # namespace, not to the file system: X11's @/tmp/.X11-unix/X0, D-Bus,
 # containerd) and the cloud metadata endpoint. So the sandbox gets a network
 # namespace of its own, created by `unshare --user --net` (which bwrap then
-# shares), whose only way out is pasta: it copies the host's address and
-# routes onto a tap device and makes each connection the sandbox opens with
-# a socket of its own on the host, so the internet works as from the host.
-# pasta runs with -T none -U none (no loopback port of the sandbox leads to
-# the host's loopback), --no-map-gw (the gateway address is not the host),
-# and -t none -u none (nothing of the host comes in). Before pasta starts,
-# blackhole routes take away the link-local range (169.254.0.0/16: AWS, GCP,
-# Azure, OCI metadata and the ECS credentials endpoint), AWS's IPv6 metadata
-# address and Alibaba's. The namespaces belong to the user namespace that
-# unshare made, and the command runs in a user namespace of bwrap's below
-# it, without capabilities, so it cannot change the routes back.
+# shares), whose only way out is slirp4netns: a user-mode TCP/IP stack on
+# the host side of a tap device, which makes each connection the sandbox
+# opens with a socket of its own on the host, so the internet works as from
+# the host. It runs with --disable-host-loopback (its gateway, 10.0.2.2,
+# would otherwise lead to the host's 127.0.0.1), in a sandbox and seccomp
+# filter of its own. DNS goes to its forwarder, 10.0.2.3, which asks the
+# host's resolvers, also one on the host's loopback (systemd-resolved).
+# Before slirp4netns starts, blackhole routes take away the link-local range
+# (169.254.0.0/16: AWS, GCP, Azure, OCI metadata and the ECS credentials
+# endpoint), AWS's IPv6 metadata address and Alibaba's. The namespaces
+# belong to the user namespace that unshare made, and the command runs in a
+# user namespace of bwrap's below it, without capabilities, so it cannot
+# change the routes back.
 # The blackholed destinations, as `ip route` takes them:
 net_blocked=(169.254.0.0/16 fd00:ec2::254/128 100.100.100.200/32)
 net_pre=()
@@ -457,45 +459,20 @@ if [ "$net" = private ]; then
   args+=(--unshare-user --uid "$EUID" --gid "${GROUPS[0]}" --json-status-fd 14 --block-fd 13)
   net_pre=("${tool_path[unshare]:-unshare}" --user --map-root-user --net --)
 fi
-pasta_opts=(--config-net --quiet --tcp-ports none --udp-ports none --tcp-ns none --udp-ns none --no-map-gw)
-# As root, bookworm's pasta would switch to nobody and then fail to join
-# the namespaces; it drops its capabilities itself once it has joined them.
-if [ "$EUID" = 0 ]; then pasta_opts+=(--runas 0); fi
-# A resolver on the host's loopback (systemd-resolved's 127.0.0.53, a local
-# dnsmasq) is not reachable from the sandbox's own loopback. Then the
-# sandbox's resolv.conf names the gateway instead, and pasta hands DNS
-# queries (UDP to port 53) sent there to the host's resolver; nothing else
-# sent to the gateway reaches the host (--no-map-gw).
+slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-sandbox --enable-seccomp)
+# The sandbox's resolv.conf: slirp4netns's DNS forwarder, and the host's
+# search and options lines.
 resolv=""
-if [ "$net" = private ] && [ -r /etc/resolv.conf ]; then
-  mapfile -t lines </etc/resolv.conf
-  loopback_dns=0
-  for line in ${lines[@]+"${lines[@]}"}; do
-    case "$line" in
-    nameserver*127.* | nameserver*::1*) loopback_dns=1 ;;
-    nameserver*) ;;
-    *) resolv+=$line$'\n' ;;
-    esac
-  done
-  gateway=""
-  if [ "$loopback_dns" = 1 ] && [ -r /proc/net/route ]; then
-    mapfile -t lines </proc/net/route # Iface Destination Gateway ... (hex, little-endian)
-    for line in "${lines[@]:1}"; do
-      read -r _ dest gw _ <<<"$line"
-      if [ "$dest" = 00000000 ] && [ "$gw" != 00000000 ]; then
-        printf -v gateway '%d.%d.%d.%d' "0x${gw:6:2}" "0x${gw:4:2}" "0x${gw:2:2}" "0x${gw:0:2}"
-        break
-      fi
+if [ "$net" = private ]; then
+  resolv="nameserver 10.0.2.3"$'\n'
+  if [ -r /etc/resolv.conf ]; then
+    mapfile -t lines </etc/resolv.conf
+    for line in ${lines[@]+"${lines[@]}"}; do
+      case "$line" in nameserver*) ;; *) resolv+=$line$'\n' ;; esac
     done
   fi
-  if [ -n "$gateway" ]; then
-    pasta_opts+=(--dns-forward "$gateway")
-    resolv="nameserver $gateway"$'\n'$resolv
-    args+=(--ro-bind-data 17 /etc/resolv.conf)
-    mounts+=("ro-bind-data$US/etc/resolv.conf with the gateway $gateway as nameserver (pasta forwards its DNS to the host's loopback resolver)$US/etc/resolv.conf")
-  else
-    resolv=""
-  fi
+  args+=(--ro-bind-data 17 /etc/resolv.conf)
+  mounts+=("ro-bind-data${US}nameserver 10.0.2.3 (slirp4netns's DNS forwarder) and the host's search and options$US/etc/resolv.conf")
 fi
 
 if [ "$audit" = 1 ]; then
@@ -506,7 +483,7 @@ if [ "$audit" = 1 ]; then
   printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" ${net_pre[@]+"${net_pre[@]}"} env -i "${bwrap_bin:-bwrap}" "${args[@]}" -- "${cmd[@]}" |
   jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" \
     --arg bpf "$bpf" --arg arch "$HOSTTYPE" --argjson n_env "${#envs[@]}" \
-    --argjson n_pre "$((${#net_pre[@]} + 2))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg pasta "${pasta_opts[*]}" \
+    --argjson n_pre "$((${#net_pre[@]} + 2))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg slirp "${slirp_opts[*]}" \
     --argjson n_mounts "${#mounts[@]}" --argjson n_cmd "${#cmd[@]}" '
     (rtrimstr($rs) | split($rs)) as $a
     | {
@@ -520,9 +497,9 @@ if [ "$audit" = 1 ]; then
                      then {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount", "net"], shared: []}
                      else {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], shared: ["net"]} end),
         network: (if $net == "private"
-                  then {mode: "private", via: "pasta", host_loopback: false, host_abstract_sockets: false,
+                  then {mode: "private", via: "slirp4netns", host_loopback: false, host_abstract_sockets: false,
                         blackholed: ($blocked | split(" ")),
-                        pasta: ($pasta | split(" "))}
+                        slirp4netns: ($slirp | split(" "))}
                   else {mode: "host", host_loopback: true, host_abstract_sockets: true, blackholed: []} end),
         die_with_parent: true,
         capabilities: [],
@@ -555,15 +532,12 @@ fi
 # process that becomes unshare and then bwrap): bwrap reports on fd 14
 # (stdin here) once its namespaces exist, and its command waits on fd 13
 # until this writes a byte there (through fd 15, the pipe's other end, which
-# only this process holds). Routes first, then pasta; on any failure
+# only this process holds). Routes first, then slirp4netns; on any failure
 # the sandbox is killed before its command starts, never run without them.
-# Afterwards it waits for bwrap to end (EOF on the status pipe) and stops
-# pasta, which would otherwise outlive the namespace.
+# slirp4netns keeps the rest of bwrap's status pipe as its --exit-fd: it
+# exits when bwrap does, even if this process was killed.
 net_setup() {
-  local line routes child
-  pasta_pid=""
-  trap '[ -z "$pasta_pid" ] || kill "$pasta_pid" 2>/dev/null' EXIT
-  trap 'exit 1' HUP TERM
+  local line routes child ready
   trap '' INT QUIT # Ctrl-C is for the command (Claude cancels with it)
   net_fail() {
     printf 'claudebox: %s; the sandbox was stopped before its command ran (or pass --share-host-net)\n' "$1" >&2
@@ -579,17 +553,15 @@ net_setup() {
   printf -v routes 'route add blackhole %s\n' "${net_blocked[@]}"
   "${tool_path[nsenter]}" --target "$$" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" >&2 ||
     net_fail "could not add the blackhole routes for ${net_blocked[*]} in the sandbox's network namespace"
-  # pasta writes its pid to a pipe (a here-string's, reopened) and goes
-  # to the background once the namespace's network is configured.
+  # slirp4netns writes 1 to its --ready-fd (a here-string's pipe,
+  # reopened) once the tap device is configured.
   exec 16<<<""
-  read -r -u 16 || net_fail "no pipe for pasta's pid"
-  "${tool_path[pasta]}" "${pasta_opts[@]}" --pid /proc/self/fd/16 \
-    --netns "/proc/$$/ns/net" --userns "/proc/$$/ns/user" </dev/null >/dev/null ||
-    net_fail "pasta could not connect the sandbox's network namespace"
-  read -r -u 16 pasta_pid || [ -n "$pasta_pid" ] || net_fail "pasta did not report its pid"
+  read -r -u 16 || net_fail "no pipe for slirp4netns's start"
+  "${tool_path[slirp4netns]}" "${slirp_opts[@]}" --userns-path "/proc/$$/ns/user" --ready-fd 17 --exit-fd 0 \
+    "$$" tap0 17>/proc/self/fd/16 13<&- 15>&- 16<&- >/dev/null 2>&1 &
+  read -r -n 1 -u 16 ready
+  [ "$ready" = 1 ] || net_fail "slirp4netns could not connect the sandbox's network namespace (run claudebox --audit for its options, and slirp4netns by hand to see why)"
   printf x >&15 || net_fail "could not release the sandbox"
-  exec 13<&- 15>&- 16<&-
-  while read -r line; do :; done # until bwrap exits
 }
 
 {

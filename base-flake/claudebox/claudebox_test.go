@@ -350,24 +350,22 @@ func harness(raw string) int {
 // that stands in for the internet.
 var (
 	// Reachable only through the host's network namespace: its loopback
-	// (IPv4, IPv6, and the gateway address, which pasta maps to the
+	// (IPv4, IPv6, and slirp4netns's gateway 10.0.2.2, which leads to the
 	// host's loopback unless told not to), an abstract Unix socket (X11's
 	// kind) and the cloud metadata addresses.
-	hostOnly = []string{"tcp:127.0.0.1:7001", "tcp:[::1]:7001", "tcp:192.0.2.1:7001", "abstract:claudebox-test-x11",
+	hostOnly = []string{"tcp:127.0.0.1:7001", "tcp:[::1]:7001", "tcp:10.0.2.2:7001", "abstract:claudebox-test-x11",
 		"tcp:169.254.169.254:80", "tcp:169.254.170.2:80", "tcp:[fd00:ec2::254]:80", "tcp:100.100.100.200:80"}
 	// A listener on an address of the host that is not loopback: what a
 	// server on the internet looks like from the sandbox.
 	outbound = "tcp:198.51.100.7:7002"
-	// The same over IPv6.
-	outbound6 = "tcp:[2001:db8:7::7]:7002"
 )
 
 // hostNetwork makes the harness's own network namespace (the outer bwrap
 // has --unshare-net, so nothing here touches the machine's) look like a
 // host on a network: eth0 (a veth) with an address and a default route,
 // the metadata and "internet" addresses on lo, listeners on each, and a
-// /dev/net/tun every user can open, as distributions ship it (pasta needs
-// it; some VMs make it root-only).
+// /dev/net/tun every user can open, as distributions ship it (slirp4netns
+// needs it; some VMs make it root-only).
 func hostNetwork() error {
 	ip, err := exec.LookPath("ip")
 	if err != nil {
@@ -379,9 +377,6 @@ func hostNetwork() error {
 		{"link", "set", "eth0", "up"}, {"link", "set", "peer0", "up"},
 		{"addr", "add", "192.0.2.2/24", "dev", "eth0"},
 		{"route", "add", "default", "via", "192.0.2.1"},
-		{"addr", "add", "2001:db8::2/64", "dev", "eth0", "nodad"},
-		{"-6", "route", "add", "default", "via", "2001:db8::1"},
-		{"addr", "add", "2001:db8:7::7/128", "dev", "lo"},
 		{"addr", "add", "198.51.100.7/32", "dev", "lo"},
 		{"addr", "add", "169.254.169.254/32", "dev", "lo"},
 		{"addr", "add", "169.254.170.2/32", "dev", "lo"},
@@ -408,13 +403,13 @@ func hostNetwork() error {
 		}()
 		return nil
 	}
-	for _, target := range append([]string{outbound, outbound6}, hostOnly...) {
+	for _, target := range append([]string{outbound}, hostOnly...) {
 		network, addr, _ := strings.Cut(target, ":")
 		switch {
 		case network == "abstract":
 			network, addr = "unix", "@"+addr
-		case strings.HasPrefix(addr, "192.0.2.1:"):
-			continue // the gateway: nothing there, only pasta's mapping could reach the host
+		case strings.HasPrefix(addr, "10.0.2.2:"):
+			continue // the gateway: only slirp4netns's mapping could reach the host
 		}
 		if err := listen(network, addr); err != nil {
 			return err
@@ -460,7 +455,7 @@ max-jobs = 3
 // harness's), which claudebox refuses to run without.
 func requireNet(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{"pasta", "ip", "unshare", "nsenter"} {
+	for _, tool := range []string{"slirp4netns", "ip", "unshare", "nsenter"} {
 		oracle.Require(t, tool)
 	}
 }
@@ -618,7 +613,7 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	chownTree(t, home, uid)
 	probePaths = append(probePaths, nixDaemonSocket, filepath.Join(project, "README"), bin, "/etc/nix/nix.conf")
 
-	probePaths = append(append(probePaths, hostOnly...), outbound, outbound6, "dns:")
+	probePaths = append(append(probePaths, hostOnly...), outbound, "dns:")
 	runs := [][]string{append([]string{"report", marker}, probePaths...),
 		{"--", "cat", "/etc/nix/nix.conf"}, {"--", "git", "config", "--global", "--list"},
 		// The control of the network test: with the host's network the same
@@ -676,12 +671,11 @@ func testSecretsInvisible(t *testing.T, uid int) {
 				t.Errorf("%s is reachable from the sandbox", target)
 			}
 		}
-		for _, target := range []string{outbound, outbound6} {
-			if got := rep.Paths[target]; got != "connected" {
-				t.Errorf("%s (a server outside the host's loopback) from the sandbox: %q, want connected", target, got)
-			}
+		if got := rep.Paths[outbound]; got != "connected" {
+			t.Errorf("%s (a server outside the host's loopback) from the sandbox: %q, want connected", outbound, got)
 		}
-		// DNS works although the host's resolver is on its loopback.
+		// DNS works (through slirp4netns's forwarder), although the host's
+		// resolver is on its loopback.
 		if got := rep.Paths["dns:"]; got != "answered" {
 			t.Errorf("DNS to the host's loopback resolver from the sandbox: %q, want answered", got)
 		}
@@ -695,8 +689,8 @@ func testSecretsInvisible(t *testing.T, uid int) {
 		}
 		for _, target := range append(hostOnly, outbound) {
 			want := "connected"
-			if strings.Contains(target, "192.0.2.1:") {
-				continue // the gateway leads to the host only through pasta
+			if strings.Contains(target, "10.0.2.2:") {
+				continue // the gateway leads to the host only through slirp4netns
 			}
 			if got := srep.Paths[target]; got != want {
 				t.Errorf("control: %s with --share-host-net: %q, want %q", target, got, want)
