@@ -42,7 +42,7 @@ func TestLoadPlatform(t *testing.T) {
 	if got := p.PackageGroups[2].Packages[0]; got.Input != "claude-code" || got.Nix() != "claude-code.packages.${system}.default" {
 		t.Errorf("AI package %+v renders as %s", got, got.Nix())
 	}
-	if p.Claudebox.Script != "claudebox/claudebox.sh" || len(p.Claudebox.RuntimeInputs) != 13 {
+	if p.Claudebox.Script != "claudebox/claudebox.sh" || len(p.Claudebox.RuntimeInputs) != 16 {
 		t.Errorf("claudebox %+v", p.Claudebox)
 	}
 }

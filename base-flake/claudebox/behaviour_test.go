@@ -98,6 +98,7 @@ func TestConfigPersistsWithAtomicRename(t *testing.T) {
 // the sandboxed command to go with it.
 func TestDiesWithParent(t *testing.T) {
 	oracle.Require(t, "bwrap")
+	requireNet(t)
 	home, dir := project(t)
 	nap := "3600." + strconv.Itoa(os.Getpid()) // a sleep no one else runs
 	parent := exec.Command("sh", "-c", `bash "$0" -- sleep "$1"; echo unreachable`, script, nap)
@@ -271,6 +272,13 @@ type audit struct {
 		Arch string
 		BPF  string
 	}
+	Network struct {
+		Mode         string
+		HostLoopback bool `json:"host_loopback"`
+		Blackholed   []string
+		Slirp4netns  []string
+	}
+	Exec  []string
 	Bwrap []string
 }
 
@@ -319,11 +327,23 @@ func TestAudit(t *testing.T) {
 			t.Errorf("mounted: %+v", m)
 		}
 	}
-	want := []string{"--unshare-all", "--share-net", "--die-with-parent", "--seccomp", "--cap-drop"}
+	want := []string{"--unshare-all", "--share-net", "--die-with-parent", "--seccomp", "--cap-drop", "--unshare-user", "--block-fd"}
 	for _, w := range want {
 		if !contains(a.Bwrap, w) {
 			t.Errorf("bwrap arguments lack %s: %v", w, a.Bwrap)
 		}
+	}
+	// The network: the sandbox's own, through slirp4netns, without the host's
+	// loopback; --share-host-net says it shares the host's.
+	if a.Network.Mode != "private" || a.Network.HostLoopback || !contains(a.Network.Blackholed, "169.254.0.0/16") ||
+		!contains(a.Network.Slirp4netns, "--disable-host-loopback") ||
+		len(a.Exec) < 3 || !strings.HasSuffix(a.Exec[0], "unshare") || !contains(a.Exec, "--net") {
+		t.Errorf("network %+v, exec %v", a.Network, a.Exec)
+	}
+	shared := runAudit(t, env, dir, "x86_64", "--share-host-net", "--", "true")
+	if shared.Network.Mode != "host" || !shared.Network.HostLoopback || contains(shared.Exec, "--net") ||
+		contains(shared.Bwrap, "--block-fd") {
+		t.Errorf("--share-host-net: network %+v, exec %v", shared.Network, shared.Exec)
 	}
 }
 
@@ -431,6 +451,7 @@ func TestShellcheck(t *testing.T) {
 // in the package they are in /nix/store, mounted read-only).
 func TestWriteShellApplicationPath(t *testing.T) {
 	oracle.Require(t, "bwrap")
+	requireNet(t)
 	home, dir := project(t)
 	store := t.TempDir()
 	var bins []string

@@ -15,8 +15,10 @@ Usage: claudebox [OPTIONS] [CLAUDE ARGS...]
 Runs Claude Code (or COMMAND) in a bubblewrap sandbox that sees the project
 directory (read-write), Claude's config directory (read-write), the Nix store
 and a few /etc files (read-only), and nothing else of your home directory,
-environment, socket files (but the Nix daemon's) or processes. The network is
-shared. Options for Claude itself go after --, as in the second example.
+environment, socket files (but the Nix daemon's) or processes. It gets a
+network of its own (slirp4netns): the internet, but not the host's localhost
+services, abstract sockets or the cloud metadata address. Options for Claude
+itself go after --, as in the second example.
 
 Options:
   --project DIR     the project to mount read-write (default: the current
@@ -24,8 +26,12 @@ Options:
                     when it is inside DIR, else in DIR
   --allow-env NAME  pass the host variable NAME into the sandbox as well
                     (repeatable); everything else is dropped
-  --audit           print, as JSON, the command, environment, mounts and
-                    filters the sandbox would get, and exit without running
+  --share-host-net  share the host's network instead: the sandbox can then
+                    reach services on the host's localhost, its abstract Unix
+                    sockets (X11, D-Bus) and 169.254.169.254 (cloud metadata)
+  --audit           print, as JSON, the command, environment, mounts,
+                    network and filters the sandbox would get, and exit
+                    without running
   -h, --help        show this help
 
 Examples:
@@ -36,7 +42,8 @@ Examples:
   claudebox --audit | jq .env       # what the sandbox would see
 
 Exit status: the command's own status; 2 for a usage error; 1 when claudebox
-cannot start the sandbox (the message says why).
+cannot start the sandbox (the message says why); 137 when the sandbox's
+network could not be set up after bwrap started (the message says why).
 EOF
 }
 
@@ -48,6 +55,7 @@ die() { # die CODE MESSAGE: one line on stderr, then exit
 # --- options -----------------------------------------------------------------
 project=""
 audit=0
+net=private
 allow_env=()
 cmd=()
 run_claude=1
@@ -58,6 +66,7 @@ while [ "$#" -gt 0 ]; do
     exit 0
     ;;
   --audit) audit=1 ;;
+  --share-host-net) net=host ;;
   --project | --allow-env)
     [ "$#" -ge 2 ] || die 2 "$1 needs a value; see claudebox --help"
     if [ "$1" = --project ]; then project=$2; else allow_env+=("$2"); fi
@@ -147,10 +156,16 @@ fi
 # runtime tools. Under Nix those are the runtime inputs' bin directories,
 # which writeShellApplication puts first on PATH; on Debian it is /usr/bin.
 tools=(bwrap env bash git curl jq rg fd nix "," nix-locate node claude)
+# The network's tools run on the host side only: not on the sandbox's PATH.
+net_tools=(slirp4netns unshare nsenter ip)
 declare -A tool_dir=()
 extra_binds=() # tool files outside the system directories and the Nix store
 declare -A tool_path=()
-hash -- "${tools[@]}" 2>/dev/null || : # one PATH search each, missing ones skipped
+hash -- "${tools[@]}" "${net_tools[@]}" 2>/dev/null || : # one PATH search each, missing ones skipped
+for tool in "${net_tools[@]}"; do
+  path=${BASH_CMDS[$tool]-}
+  case "$path" in /*) tool_path[$tool]=$path ;; esac
+done
 for tool in "${tools[@]}"; do
   path=${BASH_CMDS[$tool]-}
   case "$path" in /*) ;; *) continue ;; esac # from a relative PATH entry
@@ -182,6 +197,23 @@ if [ "$audit" = 0 ]; then
   [ -n "$bwrap_bin" ] || die 1 "bwrap (bubblewrap) is not installed; install it (Debian: apt-get install bubblewrap) or use the claudebox Nix package"
   if [ "$run_claude" = 1 ] && [ -z "${tool_path[claude]:-}" ]; then
     die 1 "claude is not on PATH; install Claude Code, or run another command with claudebox -- COMMAND"
+  fi
+  if [ "$net" = private ]; then
+    # The sandbox's own network needs these; without them claudebox stops
+    # rather than fall back to the host's network.
+    or_share="or pass --share-host-net to share the host's network (its localhost services, abstract sockets and cloud metadata become reachable)"
+    for tool in slirp4netns unshare nsenter ip; do
+      [ -n "${tool_path[$tool]:-}" ] && continue
+      case "$tool" in
+      slirp4netns) pkg=slirp4netns ;;
+      ip) pkg=iproute2 ;;
+      *) pkg=util-linux ;;
+      esac
+      die 1 "$tool is not installed, and the sandbox's own network needs it; install it (Debian: apt-get install $pkg) or use the claudebox Nix package, $or_share"
+    done
+    if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
+      die 1 "/dev/net/tun is missing or not readable and writable by you, and slirp4netns needs it for the sandbox's own network (distributions ship it with mode 0666); fix it (as root: chmod 0666 /dev/net/tun), $or_share"
+    fi
   fi
 fi
 
@@ -399,14 +431,59 @@ args+=(--seccomp 10)
 
 args+=(--unshare-all --share-net --die-with-parent --cap-drop ALL --chdir "$chdir")
 
+# --- network -----------------------------------------------------------------------
+# The host's network namespace would let the sandbox reach the host's
+# loopback services, its abstract Unix sockets (they belong to a network
+# namespace, not to the file system: X11's @/tmp/.X11-unix/X0, D-Bus,
+# containerd) and the cloud metadata endpoint. So the sandbox gets a network
+# namespace of its own, created by `unshare --user --net` (which bwrap then
+# shares), whose only way out is slirp4netns: a user-mode TCP/IP stack on
+# the host side of a tap device, which makes each connection the sandbox
+# opens with a socket of its own on the host, so the internet works as from
+# the host. It runs with --disable-host-loopback (its gateway, 10.0.2.2,
+# would otherwise lead to the host's 127.0.0.1), in a sandbox and seccomp
+# filter of its own. DNS goes to its forwarder, 10.0.2.3, which asks the
+# host's resolvers, also one on the host's loopback (systemd-resolved).
+# Before slirp4netns starts, blackhole routes take away the link-local range
+# (169.254.0.0/16: AWS, GCP, Azure, OCI metadata and the ECS credentials
+# endpoint), AWS's IPv6 metadata address and Alibaba's. The namespaces
+# belong to the user namespace that unshare made, and the command runs in a
+# user namespace of bwrap's below it, without capabilities, so it cannot
+# change the routes back.
+# The blackholed destinations, as `ip route` takes them:
+net_blocked=(169.254.0.0/16 fd00:ec2::254/128 100.100.100.200/32)
+net_pre=()
+if [ "$net" = private ]; then
+  # --unshare-user makes bwrap's own user namespace even for (namespaced)
+  # root; --uid/--gid keep the user's ids inside (unshare maps them to 0).
+  args+=(--unshare-user --uid "$EUID" --gid "${GROUPS[0]}" --json-status-fd 14 --block-fd 13)
+  net_pre=("${tool_path[unshare]:-unshare}" --user --map-root-user --net --)
+fi
+slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-sandbox --enable-seccomp)
+# The sandbox's resolv.conf: slirp4netns's DNS forwarder, and the host's
+# search and options lines.
+resolv=""
+if [ "$net" = private ]; then
+  resolv="nameserver 10.0.2.3"$'\n'
+  if [ -r /etc/resolv.conf ]; then
+    mapfile -t lines </etc/resolv.conf
+    for line in ${lines[@]+"${lines[@]}"}; do
+      case "$line" in nameserver*) ;; *) resolv+=$line$'\n' ;; esac
+    done
+  fi
+  args+=(--ro-bind-data 17 /etc/resolv.conf)
+  mounts+=("ro-bind-data${US}nameserver 10.0.2.3 (slirp4netns's DNS forwarder) and the host's search and options$US/etc/resolv.conf")
+fi
+
 if [ "$audit" = 1 ]; then
   command -v jq >/dev/null 2>&1 || die 1 "--audit needs jq; install jq or use the claudebox Nix package"
   # One string per item, separated by \x1e, on stdin: jq 1.6 has no --args
   # that stops option parsing.
   RS=$'\x1e'
-  printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" "${bwrap_bin:-bwrap}" "${args[@]}" -- "${cmd[@]}" |
+  printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" ${net_pre[@]+"${net_pre[@]}"} env -i "${bwrap_bin:-bwrap}" "${args[@]}" -- "${cmd[@]}" |
   jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" \
     --arg bpf "$bpf" --arg arch "$HOSTTYPE" --argjson n_env "${#envs[@]}" \
+    --argjson n_pre "$((${#net_pre[@]} + 2))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg slirp "${slirp_opts[*]}" \
     --argjson n_mounts "${#mounts[@]}" --argjson n_cmd "${#cmd[@]}" '
     (rtrimstr($rs) | split($rs)) as $a
     | {
@@ -416,12 +493,20 @@ if [ "$audit" = 1 ]; then
         env: ($a[:$n_env] | map(index("=") as $i | {key: .[:$i], value: .[$i + 1:]}) | from_entries),
         mounts: ($a[$n_env:$n_env + $n_mounts] | map(split($us) | {type: .[0], source: .[1], target: .[2]}
                  | if .source == "" then del(.source) else . end)),
-        namespaces: {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], shared: ["net"]},
+        namespaces: (if $net == "private"
+                     then {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount", "net"], shared: []}
+                     else {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], shared: ["net"]} end),
+        network: (if $net == "private"
+                  then {mode: "private", via: "slirp4netns", host_loopback: false, host_abstract_sockets: false,
+                        blackholed: ($blocked | split(" ")),
+                        slirp4netns: ($slirp | split(" "))}
+                  else {mode: "host", host_loopback: true, host_abstract_sockets: true, blackholed: []} end),
         die_with_parent: true,
         capabilities: [],
         seccomp: {arch: $arch, blocked_ioctls: ["TIOCSTI", "TIOCLINUX"], errno: "EPERM",
                   bpf: ($bpf | gsub("\\\\x"; ""))},
-        bwrap: $a[$n_env + $n_mounts + $n_cmd:]
+        exec: $a[$n_env + $n_mounts + $n_cmd:],
+        bwrap: $a[$n_env + $n_mounts + $n_cmd + $n_pre:]
       }'
   exit 0
 fi
@@ -433,10 +518,57 @@ fi
 # instead (bash < 5.1, BASH_COMPAT=50), or /proc is missing, a process
 # substitution it is. LC_ALL=C spares env loading the locale; env -i drops
 # it with the rest.
+if [ "$net" = host ]; then
+  {
+    if [ -p /proc/self/fd/10 ] && read -r -u 10 && printf '%b' "$bpf" >/proc/self/fd/10; then
+      LC_ALL=C exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}"
+    else
+      LC_ALL=C exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf")
+    fi
+  } 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig"
+fi
+
+# net_setup runs beside the sandbox (a process substitution, so $$ is the
+# process that becomes unshare and then bwrap): bwrap reports on fd 14
+# (stdin here) once its namespaces exist, and its command waits on fd 13
+# until this writes a byte there (through fd 15, the pipe's other end, which
+# only this process holds). Routes first, then slirp4netns; on any failure
+# the sandbox is killed before its command starts, never run without them.
+# slirp4netns keeps the rest of bwrap's status pipe as its --exit-fd: it
+# exits when bwrap does, even if this process was killed.
+net_setup() {
+  local line routes child ready
+  trap '' INT QUIT # Ctrl-C is for the command (Claude cancels with it)
+  net_fail() {
+    printf 'claudebox: %s; the sandbox was stopped before its command ran (or pass --share-host-net)\n' "$1" >&2
+    # The command waits on fd 13; kill it there, never let it go on.
+    kill -KILL "$child" 2>/dev/null
+    exit 1
+  }
+  read -r line || exit 0 # bwrap failed to start and said why
+  child=${line#*'"child-pid":'} # {"child-pid": N, ...namespaces}
+  child=${child#"${child%%[0-9]*}"}
+  child=${child%%[!0-9]*}
+  [ -n "$child" ] || net_fail "bwrap did not report its child"
+  printf -v routes 'route add blackhole %s\n' "${net_blocked[@]}"
+  "${tool_path[nsenter]}" --target "$$" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" >&2 ||
+    net_fail "could not add the blackhole routes for ${net_blocked[*]} in the sandbox's network namespace"
+  # slirp4netns writes 1 to its --ready-fd (a here-string's pipe,
+  # reopened) once the tap device is configured.
+  exec 16<<<""
+  read -r -u 16 || net_fail "no pipe for slirp4netns's start"
+  "${tool_path[slirp4netns]}" "${slirp_opts[@]}" --userns-path "/proc/$$/ns/user" --ready-fd 17 --exit-fd 0 \
+    "$$" tap0 17>/proc/self/fd/16 13<&- 15>&- 16<&- >/dev/null 2>&1 &
+  read -r -n 1 -u 16 ready
+  [ "$ready" = 1 ] || net_fail "slirp4netns could not connect the sandbox's network namespace (run claudebox --audit for its options, and slirp4netns by hand to see why)"
+  printf x >&15 || net_fail "could not release the sandbox"
+}
+
 {
-  if [ -p /proc/self/fd/10 ] && read -r -u 10 && printf '%b' "$bpf" >/proc/self/fd/10; then
-    LC_ALL=C exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}"
-  else
-    LC_ALL=C exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf")
+  if ! { [ -p /proc/self/fd/10 ] && [ -p /proc/self/fd/13 ] && read -r -u 10 && read -r -u 13 &&
+    printf '%b' "$bpf" >/proc/self/fd/10; }; then
+    die 1 "bash gave no pipes for the seccomp filter and the network start (needs bash 5.1 or newer and /proc); pass --share-host-net"
   fi
-} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig"
+  exec 15>/proc/self/fd/13
+  LC_ALL=C exec "${net_pre[@]}" env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 14> >(net_setup) 15>&-
+} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 13<<<"" 17<<<"$resolv"

@@ -142,6 +142,7 @@ func claudebox(t *testing.T, env []string, dir string, args ...string) result {
 
 func mustRun(t *testing.T, env []string, dir string, args ...string) string {
 	t.Helper()
+	requireNet(t)
 	r := claudebox(t, env, dir, args...)
 	if r.Code != 0 {
 		t.Fatalf("claudebox %s: exit %d\nstderr: %s\nstdout: %s", strings.Join(args, " "), r.Code, r.Stderr, r.Stdout)
@@ -309,6 +310,9 @@ func harness(raw string) int {
 			}
 		}()
 	}
+	if err := hostNetwork(); err != nil {
+		return fail(err)
+	}
 	holder := exec.Command("sleep", "600")
 	holder.Env = []string{"HOLDER_SECRET=" + marker + "-environ"}
 	if err := holder.Start(); err != nil {
@@ -341,6 +345,101 @@ func harness(raw string) int {
 	return 0
 }
 
+// The harness's network namespace stands in for the host's (see
+// hostNetwork): services that must stay out of the sandbox's reach, and one
+// that stands in for the internet.
+var (
+	// Reachable only through the host's network namespace: its loopback
+	// (IPv4, IPv6, and slirp4netns's gateway 10.0.2.2, which leads to the
+	// host's loopback unless told not to), an abstract Unix socket (X11's
+	// kind) and the cloud metadata addresses.
+	hostOnly = []string{"tcp:127.0.0.1:7001", "tcp:[::1]:7001", "tcp:10.0.2.2:7001", "abstract:claudebox-test-x11",
+		"tcp:169.254.169.254:80", "tcp:169.254.170.2:80", "tcp:[fd00:ec2::254]:80", "tcp:100.100.100.200:80"}
+	// A listener on an address of the host that is not loopback: what a
+	// server on the internet looks like from the sandbox.
+	outbound = "tcp:198.51.100.7:7002"
+)
+
+// hostNetwork makes the harness's own network namespace (the outer bwrap
+// has --unshare-net, so nothing here touches the machine's) look like a
+// host on a network: eth0 (a veth) with an address and a default route,
+// the metadata and "internet" addresses on lo, listeners on each, and a
+// /dev/net/tun every user can open, as distributions ship it (slirp4netns
+// needs it; some VMs make it root-only).
+func hostNetwork() error {
+	ip, err := exec.LookPath("ip")
+	if err != nil {
+		return err
+	}
+	for _, args := range [][]string{
+		{"link", "set", "lo", "up"},
+		{"link", "add", "eth0", "type", "veth", "peer", "name", "peer0"},
+		{"link", "set", "eth0", "up"}, {"link", "set", "peer0", "up"},
+		{"addr", "add", "192.0.2.2/24", "dev", "eth0"},
+		{"route", "add", "default", "via", "192.0.2.1"},
+		{"addr", "add", "198.51.100.7/32", "dev", "lo"},
+		{"addr", "add", "169.254.169.254/32", "dev", "lo"},
+		{"addr", "add", "169.254.170.2/32", "dev", "lo"},
+		{"addr", "add", "100.100.100.200/32", "dev", "lo"},
+		{"addr", "add", "fd00:ec2::254/128", "dev", "lo"},
+	} {
+		if out, err := exec.Command(ip, args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	listen := func(network, addr string) error {
+		l, err := net.Listen(network, addr)
+		if err != nil {
+			return err
+		}
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		return nil
+	}
+	for _, target := range append([]string{outbound}, hostOnly...) {
+		network, addr, _ := strings.Cut(target, ":")
+		switch {
+		case network == "abstract":
+			network, addr = "unix", "@"+addr
+		case strings.HasPrefix(addr, "10.0.2.2:"):
+			continue // the gateway: only slirp4netns's mapping could reach the host
+		}
+		if err := listen(network, addr); err != nil {
+			return err
+		}
+	}
+	// The host's resolver on its loopback, as systemd-resolved's is (the
+	// outer bwrap puts a resolv.conf naming it in place): it echoes.
+	dns, err := net.ListenPacket("udp", "127.0.0.53:53")
+	if err != nil {
+		return err
+	}
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := dns.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			dns.WriteTo(buf[:n], from)
+		}
+	}()
+	if err := syscall.Mount("tmpfs", "/dev/net", "tmpfs", 0, "mode=0755"); err != nil {
+		return fmt.Errorf("tmpfs on /dev/net: %v", err)
+	}
+	if err := syscall.Mknod("/dev/net/tun", syscall.S_IFCHR|0o666, 10<<8|200); err != nil {
+		return fmt.Errorf("mknod /dev/net/tun: %v", err)
+	}
+	return os.Chmod("/dev/net/tun", 0o666)
+}
+
 // fakeNixConf is the machine's nix.conf in the harness: settings that must
 // reach the sandbox, and tokens that must not.
 const fakeNixConf = `# nix.conf
@@ -352,10 +451,20 @@ access-tokens = github.com=` + marker + `-nix-conf
 max-jobs = 3
 `
 
+// requireNet: the tools of the sandbox's own network (and of the
+// harness's), which claudebox refuses to run without.
+func requireNet(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"slirp4netns", "ip", "unshare", "nsenter"} {
+		oracle.Require(t, tool)
+	}
+}
+
 // runHarness runs the harness as root inside an outer bwrap.
 func runHarness(t *testing.T, cfg harnessConfig) harnessResult {
 	t.Helper()
 	bwrap := oracle.Require(t, "bwrap")
+	requireNet(t)
 	if os.Getuid() != 0 {
 		t.Skip("the harness mounts tmpfs over /run and /var/lib, which needs root")
 	}
@@ -392,10 +501,16 @@ func runHarness(t *testing.T, cfg harnessConfig) harnessResult {
 	writeFile(t, nixConf, fakeNixConf)
 	os.Chmod(filepath.Dir(nixConf), 0o755)
 	os.Chmod(nixConf, 0o644)
-	args := []string{"--dev-bind", "/", "/"}
+	// Its own network namespace, where the harness plays the host's
+	// network (hostNetwork), with the capabilities to set it up.
+	args := []string{"--dev-bind", "/", "/", "--unshare-net", "--cap-add", "ALL"}
 	for _, root := range roots {
 		args = append(args, "--tmpfs", root)
 	}
+	resolvConf := filepath.Join(filepath.Dir(nixConf), "resolv.conf")
+	writeFile(t, resolvConf, "nameserver 127.0.0.53\noptions edns0\n")
+	os.Chmod(resolvConf, 0o644)
+	args = append(args, "--ro-bind", resolvConf, "/etc/resolv.conf")
 	if contains(roots, "/etc/nix") {
 		args = append(args, "--ro-bind", nixConf, "/etc/nix/nix.conf")
 	}
@@ -498,12 +613,17 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	chownTree(t, home, uid)
 	probePaths = append(probePaths, nixDaemonSocket, filepath.Join(project, "README"), bin, "/etc/nix/nix.conf")
 
+	probePaths = append(append(probePaths, hostOnly...), outbound, "dns:")
 	runs := [][]string{append([]string{"report", marker}, probePaths...),
-		{"--", "cat", "/etc/nix/nix.conf"}, {"--", "git", "config", "--global", "--list"}}
+		{"--", "cat", "/etc/nix/nix.conf"}, {"--", "git", "config", "--global", "--list"},
+		// The control of the network test: with the host's network the same
+		// probes connect.
+		append([]string{"--share-host-net", "report", marker}, append(hostOnly, outbound)...)}
 	nix, nixErr := exec.LookPath("nix")
 	if nixErr == nil {
 		runs = append(runs, []string{"--", nix, "--extra-experimental-features", "nix-command", "show-config"})
 	}
+	const sharedRun, nixRun = 3, 4
 	st, err := os.Stat(filepath.Dir(nixDaemonSocket))
 	nixSocket := err == nil && st.IsDir()
 	res := runHarness(t, harnessConfig{UID: uid, Home: home, Dir: project, Env: env,
@@ -543,6 +663,40 @@ func testSecretsInvisible(t *testing.T, uid int) {
 			}
 		})
 	}
+	t.Run("network", func(t *testing.T) {
+		// The host's loopback, its abstract sockets and the metadata
+		// addresses are out of reach; a server elsewhere is not.
+		for _, target := range hostOnly {
+			if got := rep.Paths[target]; got == "connected" {
+				t.Errorf("%s is reachable from the sandbox", target)
+			}
+		}
+		if got := rep.Paths[outbound]; got != "connected" {
+			t.Errorf("%s (a server outside the host's loopback) from the sandbox: %q, want connected", outbound, got)
+		}
+		// DNS works (through slirp4netns's forwarder), although the host's
+		// resolver is on its loopback.
+		if got := rep.Paths["dns:"]; got != "answered" {
+			t.Errorf("DNS to the host's loopback resolver from the sandbox: %q, want answered", got)
+		}
+		// With --share-host-net, the probes reach what they must not reach
+		// by default: so "not connected" above is the sandbox, not a broken
+		// probe or listener.
+		shared := res.Runs[sharedRun]
+		var srep report
+		if err := json.Unmarshal([]byte(shared.Stdout), &srep); shared.Code != 0 || err != nil {
+			t.Fatalf("claudebox --share-host-net report: exit %d, %v\n%s", shared.Code, err, shared.Stderr)
+		}
+		for _, target := range append(hostOnly, outbound) {
+			want := "connected"
+			if strings.Contains(target, "10.0.2.2:") {
+				continue // the gateway leads to the host only through slirp4netns
+			}
+			if got := srep.Paths[target]; got != want {
+				t.Errorf("control: %s with --share-host-net: %q, want %q", target, got, want)
+			}
+		}
+	})
 	t.Run("no-marker-anywhere", func(t *testing.T) {
 		// Every readable file outside /usr and /nix/store, every variable
 		// and every visible process environment.
@@ -629,7 +783,7 @@ func testSecretsInvisible(t *testing.T, uid int) {
 			return
 		}
 		// Nix itself, inside, sees no token (nor NIX_CONFIG's).
-		show := res.Runs[3]
+		show := res.Runs[nixRun]
 		if show.Code != 0 || strings.Contains(show.Stdout, marker) || !strings.Contains(show.Stdout, "access-tokens = \n") ||
 			!strings.Contains(show.Stdout, "max-jobs = 3\n") {
 			t.Errorf("nix show-config in the sandbox (exit %d):\n%s%s", show.Code, grep(show.Stdout, "access-tokens|max-jobs"), show.Stderr)

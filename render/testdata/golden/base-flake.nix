@@ -62,6 +62,9 @@
           name = "claudebox";
           runtimeInputs = [
             pkgs.bubblewrap
+            pkgs.slirp4netns
+            pkgs.util-linux
+            pkgs.iproute2
             pkgs.coreutils
             pkgs.git
             pkgs.curl

@@ -131,8 +131,19 @@ func report(marker string, paths []string) Report {
 }
 
 // probe says what this process can do with path: read a file, list a
-// directory, connect to a socket.
+// directory, connect to a socket. A path of the form tcp:HOST:PORT or
+// abstract:NAME is a TCP address or an abstract Unix socket (@NAME) to
+// connect to instead.
 func probe(path string) string {
+	if addr, ok := strings.CutPrefix(path, "tcp:"); ok {
+		return dial("tcp", addr)
+	}
+	if path == "dns:" {
+		return dns()
+	}
+	if name, ok := strings.CutPrefix(path, "abstract:"); ok {
+		return dial("unix", "@"+name)
+	}
 	info, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		// Connect anyway: the answer must be that there is nothing to reach.
@@ -230,6 +241,44 @@ func ttyChild() map[string]string {
 		"tioclinux":         errString(ioctl(0, tioclinux, uintptr(unsafe.Pointer(&sub[0])))),
 	}
 	return res
+}
+
+// dns sends a datagram to port 53 of the first nameserver in
+// /etc/resolv.conf and says "answered" when one comes back.
+func dns() string {
+	conf, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		return err.Error()
+	}
+	for _, line := range strings.Split(string(conf), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "nameserver" {
+			c, err := net.Dial("udp", net.JoinHostPort(f[1], "53"))
+			if err != nil {
+				return err.Error()
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(2 * time.Second))
+			if _, err := c.Write([]byte("query")); err != nil {
+				return err.Error()
+			}
+			buf := make([]byte, 64)
+			if _, err := c.Read(buf); err != nil {
+				return err.Error()
+			}
+			return "answered"
+		}
+	}
+	return "no nameserver"
+}
+
+// dial connects and says "connected", or why not.
+func dial(network, addr string) string {
+	c, err := net.DialTimeout(network, addr, 2*time.Second)
+	if err != nil {
+		return err.Error()
+	}
+	c.Close()
+	return "connected"
 }
 
 func ioctl(fd, req, arg uintptr) error {

@@ -14,7 +14,7 @@ let
     # The base flake's packages (base-flake/platform.yaml).
     "bash" "coreutils" "findutils" "gnugrep" "gnused" "git" "gh" "awscli2"
     "curl" "jq" "yq-go" "tree" "htop" "wget" "vim" "nano" "nixfmt-rfc-style"
-    "bubblewrap" "ripgrep" "fd" "nix" "comma" "nix-index" "nodejs"
+    "bubblewrap" "slirp4netns" "util-linux" "iproute2" "ripgrep" "fd" "nix" "comma" "nix-index" "nodejs"
     # Project packages used by the examples and the tests.
     "nodejs_20" "pnpm" "python311" "uv" "ruff" "terraform"
   ];
