@@ -86,6 +86,7 @@ func setupImages(t testing.TB) (podman, fixtures) {
 		t.Skipf("set %s=1 to build and run the image with podman (several minutes)", imageTestsEnv)
 	}
 	p := podman{t, oracle.Require(t, "podman")}
+	oracle.ExclusivePodman(t)
 	oracle.Require(t, "runc")
 	oracle.Require(t, "debootstrap")
 	if os.Geteuid() != 0 {

@@ -197,6 +197,7 @@ func podmanService(t testing.TB) string {
 	if os.Geteuid() != 0 {
 		t.Fatal("the engine tests need root (rootful podman)")
 	}
+	oracle.ExclusivePodman(t)
 	if os.Getenv("CONTAINERS_CONF") == "" {
 		conf := filepath.Join(t.TempDir(), "containers.conf")
 		if err := os.WriteFile(conf, []byte("[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = \"cgroupfs\"\n"), 0o644); err != nil {

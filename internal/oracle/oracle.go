@@ -8,6 +8,7 @@ package oracle
 import (
 	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 )
 
@@ -34,4 +35,26 @@ func NixEnv(extra ...string) []string {
 		"NIX_CONFIG=experimental-features = nix-command flakes\nsubstituters =\n",
 	)
 	return append(env, extra...)
+}
+
+// podmanLock is held by every test that runs containers with podman, in any
+// package: `go test ./...` runs packages at once, and two podman clients
+// starting, stopping and restarting containers side by side have been seen
+// to lose a container's network namespace ("unknown FS magic on
+// /run/netns/…", a known podman flake).
+const podmanLock = "/tmp/devbox-podman-tests.lock"
+
+// ExclusivePodman waits until no other test process uses podman, and keeps
+// it to itself until t ends.
+func ExclusivePodman(t testing.TB) {
+	t.Helper()
+	f, err := os.OpenFile(podmanLock, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatalf("podman test lock: %v", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatalf("podman test lock: %v", err)
+	}
+	t.Cleanup(func() { f.Close() })
 }
