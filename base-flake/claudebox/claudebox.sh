@@ -450,8 +450,34 @@ args+=(--unshare-all --share-net --die-with-parent --cap-drop ALL --chdir "$chdi
 # belong to the user namespace that unshare made, and the command runs in a
 # user namespace of bwrap's below it, without capabilities, so it cannot
 # change the routes back.
+# The host's own addresses are blackholed too: slirp4netns connects from the
+# host's side, so a host service bound to 0.0.0.0 (a database, a Docker
+# daemon's TCP port) would otherwise be reachable at any of them.
 # The blackholed destinations, as `ip route` takes them:
 net_blocked=(169.254.0.0/16 fd00:ec2::254/128 100.100.100.200/32)
+
+# host_addrs sets host_blocked to each IPv4 address of the host as ADDR/32,
+# but loopback (the sandbox's own) and slirp4netns's 10.0.2.0/24 (its gateway
+# and DNS). They are the kernel's LOCAL routes in /proc/net/fib_trie, read
+# by bash in one go, with no process to start.
+host_blocked=()
+host_addrs() {
+  local lines line last="" found=" "
+  host_blocked=()
+  mapfile -t lines </proc/net/fib_trie 2>/dev/null || return 0
+  for line in ${lines[@]+"${lines[@]}"}; do
+    line=${line#"${line%%[![:space:]]*}"}
+    case "$line" in
+      "|-- "*) last=${line#"|-- "} ;;
+      "/32 host LOCAL")
+        case "$last" in 127.* | 10.0.2.* | "") continue ;; esac
+        case "$found" in *" $last "*) continue ;; esac
+        found+="$last "
+        host_blocked+=("$last/32")
+        ;;
+    esac
+  done
+}
 net_pre=()
 if [ "$net" = private ]; then
   # --unshare-user makes bwrap's own user namespace even for (namespaced)
@@ -476,6 +502,7 @@ if [ "$net" = private ]; then
 fi
 
 if [ "$audit" = 1 ]; then
+  if [ "$net" = private ]; then host_addrs; fi
   command -v jq >/dev/null 2>&1 || die 1 "--audit needs jq; install jq or use the claudebox Nix package"
   # One string per item, separated by \x1e, on stdin: jq 1.6 has no --args
   # that stops option parsing.
@@ -484,6 +511,7 @@ if [ "$audit" = 1 ]; then
   jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" \
     --arg bpf "$bpf" --arg arch "$HOSTTYPE" --argjson n_env "${#envs[@]}" \
     --argjson n_pre "$((${#net_pre[@]} + 2))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg slirp "${slirp_opts[*]}" \
+    --arg hosts "${host_blocked[*]}" \
     --argjson n_mounts "${#mounts[@]}" --argjson n_cmd "${#cmd[@]}" '
     (rtrimstr($rs) | split($rs)) as $a
     | {
@@ -498,7 +526,7 @@ if [ "$audit" = 1 ]; then
                      else {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], shared: ["net"]} end),
         network: (if $net == "private"
                   then {mode: "private", via: "slirp4netns", host_loopback: false, host_abstract_sockets: false,
-                        blackholed: ($blocked | split(" ")),
+                        blackholed: (($blocked | split(" ")) + ($hosts | split(" ") | map(select(. != "")))),
                         slirp4netns: ($slirp | split(" "))}
                   else {mode: "host", host_loopback: true, host_abstract_sockets: true, blackholed: []} end),
         die_with_parent: true,
@@ -539,6 +567,8 @@ fi
 net_setup() {
   local line routes child ready
   trap '' INT QUIT # Ctrl-C is for the command (Claude cancels with it)
+  # While bwrap starts: the host's addresses, to blackhole with the rest.
+  host_addrs
   net_fail() {
     printf 'claudebox: %s; the sandbox was stopped before its command ran (or pass --share-host-net)\n' "$1" >&2
     # The command waits on fd 13; kill it there, never let it go on.
@@ -550,7 +580,7 @@ net_setup() {
   child=${child#"${child%%[0-9]*}"}
   child=${child%%[!0-9]*}
   [ -n "$child" ] || net_fail "bwrap did not report its child"
-  printf -v routes 'route add blackhole %s\n' "${net_blocked[@]}"
+  printf -v routes 'route replace blackhole %s\n' "${net_blocked[@]}" ${host_blocked[@]+"${host_blocked[@]}"}
   "${tool_path[nsenter]}" --target "$$" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" >&2 ||
     net_fail "could not add the blackhole routes for ${net_blocked[*]} in the sandbox's network namespace"
   # slirp4netns writes 1 to its --ready-fd (a here-string's pipe,

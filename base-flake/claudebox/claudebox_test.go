@@ -23,6 +23,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/system1/devbox/internal/oracle"
 )
@@ -310,9 +313,11 @@ func harness(raw string) int {
 			}
 		}()
 	}
-	if err := hostNetwork(); err != nil {
+	internet, err := hostNetwork()
+	if err != nil {
 		return fail(err)
 	}
+	defer internet.Process.Kill()
 	holder := exec.Command("sleep", "600")
 	holder.Env = []string{"HOLDER_SECRET=" + marker + "-environ"}
 	if err := holder.Start(); err != nil {
@@ -353,38 +358,81 @@ var (
 	// (IPv4, IPv6, and slirp4netns's gateway 10.0.2.2, which leads to the
 	// host's loopback unless told not to), an abstract Unix socket (X11's
 	// kind) and the cloud metadata addresses.
+	// And a service on the host's own network address (what a server
+	// bound to 0.0.0.0 is reachable at).
 	hostOnly = []string{"tcp:127.0.0.1:7001", "tcp:[::1]:7001", "tcp:10.0.2.2:7001", "abstract:claudebox-test-x11",
-		"tcp:169.254.169.254:80", "tcp:169.254.170.2:80", "tcp:[fd00:ec2::254]:80", "tcp:100.100.100.200:80"}
-	// A listener on an address of the host that is not loopback: what a
+		"tcp:169.254.169.254:80", "tcp:169.254.170.2:80", "tcp:[fd00:ec2::254]:80", "tcp:100.100.100.200:80",
+		"tcp:192.0.2.2:7003"}
+	// A server on another machine, reached through the host's eth0: what a
 	// server on the internet looks like from the sandbox.
 	outbound = "tcp:198.51.100.7:7002"
 )
 
 // hostNetwork makes the harness's own network namespace (the outer bwrap
 // has --unshare-net, so nothing here touches the machine's) look like a
-// host on a network: eth0 (a veth) with an address and a default route,
-// the metadata and "internet" addresses on lo, listeners on each, and a
+// host on a network: eth0 (a veth) with an address and a default route to
+// another machine (a network namespace of its own, holding the "internet"
+// address 198.51.100.7; the returned process keeps it, and is to be
+// killed), the metadata addresses on lo, listeners on each, and a
 // /dev/net/tun every user can open, as distributions ship it (slirp4netns
 // needs it; some VMs make it root-only).
-func hostNetwork() error {
+func hostNetwork() (*exec.Cmd, error) {
 	ip, err := exec.LookPath("ip")
 	if err != nil {
-		return err
+		return nil, err
+	}
+	run := func(args ...string) error {
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, out)
+		}
+		return nil
 	}
 	for _, args := range [][]string{
 		{"link", "set", "lo", "up"},
 		{"link", "add", "eth0", "type", "veth", "peer", "name", "peer0"},
-		{"link", "set", "eth0", "up"}, {"link", "set", "peer0", "up"},
+		{"link", "set", "eth0", "up"},
 		{"addr", "add", "192.0.2.2/24", "dev", "eth0"},
 		{"route", "add", "default", "via", "192.0.2.1"},
-		{"addr", "add", "198.51.100.7/32", "dev", "lo"},
 		{"addr", "add", "169.254.169.254/32", "dev", "lo"},
 		{"addr", "add", "169.254.170.2/32", "dev", "lo"},
 		{"addr", "add", "100.100.100.200/32", "dev", "lo"},
 		{"addr", "add", "fd00:ec2::254/128", "dev", "lo"},
 	} {
-		if out, err := exec.Command(ip, args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		if err := run(append([]string{ip}, args...)...); err != nil {
+			return nil, err
+		}
+	}
+	// The other machine: peer0 moves into a network namespace of its own.
+	internet := exec.Command("unshare", "--net", "sleep", "600")
+	if err := internet.Start(); err != nil {
+		return nil, err
+	}
+	self, _ := os.Readlink("/proc/self/ns/net")
+	for i := 0; ; i++ {
+		if ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", internet.Process.Pid)); ns != "" && ns != self {
+			break
+		}
+		if i == 1000 {
+			internet.Process.Kill()
+			return nil, errors.New("the internet namespace did not appear")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fail := func(err error) (*exec.Cmd, error) {
+		internet.Process.Kill()
+		return nil, err
+	}
+	pid := strconv.Itoa(internet.Process.Pid)
+	if err := run(ip, "link", "set", "peer0", "netns", pid); err != nil {
+		return fail(err)
+	}
+	for _, args := range [][]string{
+		{"link", "set", "lo", "up"}, {"link", "set", "peer0", "up"},
+		{"addr", "add", "192.0.2.1/24", "dev", "peer0"},
+		{"addr", "add", "198.51.100.7/32", "dev", "lo"},
+	} {
+		if err := run(append([]string{"nsenter", "--net=/proc/" + pid + "/ns/net", ip}, args...)...); err != nil {
+			return fail(err)
 		}
 	}
 	listen := func(network, addr string) error {
@@ -403,7 +451,7 @@ func hostNetwork() error {
 		}()
 		return nil
 	}
-	for _, target := range append([]string{outbound}, hostOnly...) {
+	for _, target := range hostOnly {
 		network, addr, _ := strings.Cut(target, ":")
 		switch {
 		case network == "abstract":
@@ -412,14 +460,19 @@ func hostNetwork() error {
 			continue // the gateway: only slirp4netns's mapping could reach the host
 		}
 		if err := listen(network, addr); err != nil {
-			return err
+			return fail(err)
 		}
+	}
+	// The internet's server: its socket is made in the other machine's
+	// namespace (a socket stays in the namespace it was made in).
+	if err := inNetns("/proc/"+pid+"/ns/net", func() error { return listen("tcp", strings.TrimPrefix(outbound, "tcp:")) }); err != nil {
+		return fail(err)
 	}
 	// The host's resolver on its loopback, as systemd-resolved's is (the
 	// outer bwrap puts a resolv.conf naming it in place): it echoes.
 	dns, err := net.ListenPacket("udp", "127.0.0.53:53")
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	go func() {
 		buf := make([]byte, 512)
@@ -432,12 +485,37 @@ func hostNetwork() error {
 		}
 	}()
 	if err := syscall.Mount("tmpfs", "/dev/net", "tmpfs", 0, "mode=0755"); err != nil {
-		return fmt.Errorf("tmpfs on /dev/net: %v", err)
+		return fail(fmt.Errorf("tmpfs on /dev/net: %v", err))
 	}
 	if err := syscall.Mknod("/dev/net/tun", syscall.S_IFCHR|0o666, 10<<8|200); err != nil {
-		return fmt.Errorf("mknod /dev/net/tun: %v", err)
+		return fail(fmt.Errorf("mknod /dev/net/tun: %v", err))
 	}
-	return os.Chmod("/dev/net/tun", 0o666)
+	if err := os.Chmod("/dev/net/tun", 0o666); err != nil {
+		return fail(err)
+	}
+	return internet, nil
+}
+
+// inNetns runs f on a thread of its own that has joined the network
+// namespace at path: sockets f makes stay in that namespace. The thread
+// never serves anything else (it ends with its goroutine, still locked).
+func inNetns(path string, f func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with this goroutine
+		target, err := os.Open(path)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer target.Close()
+		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+			done <- fmt.Errorf("setns %s: %v", path, err)
+			return
+		}
+		done <- f()
+	}()
+	return <-done
 }
 
 // fakeNixConf is the machine's nix.conf in the harness: settings that must
