@@ -486,6 +486,12 @@ if [ "$net" = private ]; then
   net_pre=("${tool_path[unshare]:-unshare}" --user --map-root-user --net --)
 fi
 slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-sandbox --enable-seccomp)
+# As root, slirp4netns's own sandbox (--enable-sandbox) is made in the host's
+# mount namespace, and unmounting its old root there also unmounts the host's
+# shared mounts: podman's and Docker's network namespaces under /run/netns
+# went missing while claudebox ran (seen here). Root gets slirp4netns without
+# that sandbox, still with its seccomp filter.
+if [ "$EUID" = 0 ]; then slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-seccomp); fi
 # The sandbox's resolv.conf: slirp4netns's DNS forwarder, and the host's
 # search and options lines.
 resolv=""
@@ -576,6 +582,10 @@ net_setup() {
     exit 1
   }
   read -r line || exit 0 # bwrap failed to start and said why
+  # Fail closed: if this ends in any way before it releases the command
+  # (an error under set -e included), the waiting sandbox is killed. Its
+  # end would otherwise close the block pipe, and bwrap takes that as go.
+  trap '[ -z "${child:-}" ] || kill -KILL "$child" 2>/dev/null' EXIT
   child=${line#*'"child-pid":'} # {"child-pid": N, ...namespaces}
   child=${child#"${child%%[0-9]*}"}
   child=${child%%[!0-9]*}
@@ -585,13 +595,19 @@ net_setup() {
     net_fail "could not add the blackhole routes for ${net_blocked[*]} in the sandbox's network namespace"
   # slirp4netns writes 1 to its --ready-fd (a here-string's pipe,
   # reopened) once the tap device is configured.
+  # The write end is opened here, before slirp4netns is forked: opened in
+  # the child, a read here could come first, find no writer and take that
+  # end of file for a failed start.
   exec 16<<<""
   read -r -u 16 || net_fail "no pipe for slirp4netns's start"
+  exec 18>/proc/self/fd/16
   "${tool_path[slirp4netns]}" "${slirp_opts[@]}" --userns-path "/proc/$$/ns/user" --ready-fd 17 --exit-fd 0 \
-    "$$" tap0 17>/proc/self/fd/16 13<&- 15>&- 16<&- >/dev/null 2>&1 &
+    "$$" tap0 17>&18 18>&- 13<&- 15>&- 16<&- >/dev/null 2>&1 &
+  exec 18>&- # slirp4netns holds its own: if it dies unready, the read ends
   read -r -n 1 -u 16 ready
   [ "$ready" = 1 ] || net_fail "slirp4netns could not connect the sandbox's network namespace (run claudebox --audit for its options, and slirp4netns by hand to see why)"
   printf x >&15 || net_fail "could not release the sandbox"
+  trap - EXIT
 }
 
 {

@@ -254,6 +254,9 @@ type harnessConfig struct {
 
 type harnessResult struct {
 	Runs []result
+	// SharedMountKept: a mount under a shared mount (as podman's network
+	// namespaces under /run/netns are) was still there after the runs.
+	SharedMountKept bool
 }
 
 // harness runs inside the outer bwrap: it creates the secrets outside HOME,
@@ -325,6 +328,28 @@ func harness(raw string) int {
 	}
 	defer holder.Process.Kill()
 
+	// A shared mount with a network namespace bind-mounted under it, as
+	// podman and Docker keep theirs: nothing claudebox starts may unmount it.
+	shared, err := os.MkdirTemp("", "claudebox-shared-")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(shared)
+	nsFile := filepath.Join(shared, "netns")
+	if err := syscall.Mount("tmpfs", shared, "tmpfs", 0, "mode=0755"); err != nil {
+		return fail(err)
+	}
+	defer syscall.Unmount(shared, syscall.MNT_DETACH)
+	if err := syscall.Mount("", shared, "", syscall.MS_SHARED, ""); err != nil {
+		return fail(err)
+	}
+	if err := os.WriteFile(nsFile, nil, 0o644); err != nil {
+		return fail(err)
+	}
+	if err := syscall.Mount("/proc/self/ns/net", nsFile, "", syscall.MS_BIND, ""); err != nil {
+		return fail(err)
+	}
+
 	var res harnessResult
 	for _, args := range cfg.Runs {
 		cmd := exec.Command("bash", append([]string{script}, args...)...)
@@ -344,6 +369,8 @@ func harness(raw string) int {
 		}
 		res.Runs = append(res.Runs, r)
 	}
+	var st syscall.Statfs_t
+	res.SharedMountKept = syscall.Statfs(nsFile, &st) == nil && st.Type == unix.NSFS_MAGIC
 	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
 		return fail(err)
 	}
@@ -696,18 +723,29 @@ func testSecretsInvisible(t *testing.T, uid int) {
 		{"--", "cat", "/etc/nix/nix.conf"}, {"--", "git", "config", "--global", "--list"},
 		// The control of the network test: with the host's network the same
 		// probes connect.
-		append([]string{"--share-host-net", "report", marker}, append(hostOnly, outbound)...)}
+		append([]string{"--share-host-net", "report", marker}, append(hostOnly, outbound)...),
+		// A command that starts at once finds its network up: it only runs
+		// once slirp4netns has configured tap0.
+		{"--", "cat", "/proc/net/dev"}}
 	nix, nixErr := exec.LookPath("nix")
 	if nixErr == nil {
 		runs = append(runs, []string{"--", nix, "--extra-experimental-features", "nix-command", "show-config"})
 	}
-	const sharedRun, nixRun = 3, 4
+	const sharedRun, netRun, nixRun = 3, 4, 5
 	st, err := os.Stat(filepath.Dir(nixDaemonSocket))
 	nixSocket := err == nil && st.IsDir()
 	res := runHarness(t, harnessConfig{UID: uid, Home: home, Dir: project, Env: env,
 		Outside: outside, Sockets: homeSockets, Runs: runs, NixSocket: nixSocket})
 	if r := res.Runs[0]; r.Code != 0 {
 		t.Fatalf("claudebox report: exit %d\n%s", r.Code, r.Stderr)
+	}
+	if r := res.Runs[netRun]; r.Code != 0 || !strings.Contains(r.Stdout, "tap0:") {
+		t.Errorf("a command started at once has no network (exit %d):\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if !res.SharedMountKept {
+		// As root, slirp4netns's sandbox once unmounted podman's network
+		// namespaces on the host this way.
+		t.Error("a mount under a shared mount of the host disappeared while claudebox ran")
 	}
 	var rep report
 	if err := json.Unmarshal([]byte(res.Runs[0].Stdout), &rep); err != nil {
