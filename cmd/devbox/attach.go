@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -42,18 +43,14 @@ terminals. A stopped devbox is started first; one still starting is waited for.`
 }
 
 func attachRun(ctx context.Context, s *streams, name string, command []string, timeout time.Duration) error {
-	if err := validateName(name); err != nil {
-		return err
-	}
-	e, err := connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	c, err := findBox(ctx, e, name)
-	if err != nil {
-		return err
-	}
+	return withBox(ctx, name, func(ctx context.Context, e *engine, c container.InspectResponse) error {
+		return attach(ctx, s, e, c, name, command, timeout)
+	})
+}
+
+// attach starts devbox name (container c) if need be, waits until it is
+// ready, and runs command (or a shell) in its workspace.
+func attach(ctx context.Context, s *streams, e *engine, c container.InspectResponse, name string, command []string, timeout time.Duration) error {
 	switch {
 	case c.State == nil || !c.State.Running:
 		fmt.Fprintf(s.ErrOut, "devbox: starting %s (%s)\n", name, describeState(c.State))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 )
@@ -112,8 +113,8 @@ func newStopCmd(s *streams) *cobra.Command {
   devbox stop myapp --time 30`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withBox(cmd.Context(), args[0], func(ctx context.Context, e *engine, id string) error {
-				if _, err := e.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: &seconds}); err != nil {
+			return withBox(cmd.Context(), args[0], func(ctx context.Context, e *engine, c container.InspectResponse) error {
+				if _, err := e.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &seconds}); err != nil {
 					return failf("cannot stop %s: %v", args[0], err)
 				}
 				fmt.Fprintf(s.ErrOut, "devbox: stopped %s\n", args[0])
@@ -138,39 +139,34 @@ volume devbox-NAME-docker. The credentials volume is shared and stays.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			ctx := cmd.Context()
-			if err := validateName(name); err != nil {
-				return err
-			}
-			e, err := connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			c, err := findBox(ctx, e, name)
-			if err != nil {
-				return err
-			}
-			if c.State != nil && c.State.Running && !force {
-				return failf("%s is running: 'devbox stop %s' first, or 'devbox rm -f %s'", name, name, name)
-			}
-			if _, err := e.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: force}); err != nil {
-				return failf("cannot remove %s: %v", name, err)
-			}
-			if err := removeTokenFile(c.Config.Labels[labelTokenFile]); err != nil {
-				return err
-			}
-			if vol := c.Config.Labels[labelDockerVolume]; vol == containerPrefix+name+"-docker" {
-				if _, err := e.VolumeRemove(ctx, vol, client.VolumeRemoveOptions{}); err != nil && !isNotFound(err) {
-					return failf("removed %s, but not its volume %s: %v", name, vol, err)
-				}
-			}
-			fmt.Fprintf(s.ErrOut, "devbox: removed %s\n", name)
-			return nil
+			return withBox(cmd.Context(), name, func(ctx context.Context, e *engine, c container.InspectResponse) error {
+				return remove(ctx, s, e, c, name, force)
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "remove a running devbox too")
 	return cmd
+}
+
+// remove removes devbox name (container c), its token file and its
+// Docker-in-Docker volume.
+func remove(ctx context.Context, s *streams, e *engine, c container.InspectResponse, name string, force bool) error {
+	if c.State != nil && c.State.Running && !force {
+		return failf("%s is running: 'devbox stop %s' first, or 'devbox rm -f %s'", name, name, name)
+	}
+	if _, err := e.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: force}); err != nil {
+		return failf("cannot remove %s: %v", name, err)
+	}
+	if err := removeTokenFile(c.Config.Labels[labelTokenFile]); err != nil {
+		return err
+	}
+	if vol := c.Config.Labels[labelDockerVolume]; vol == containerPrefix+name+"-docker" {
+		if _, err := e.VolumeRemove(ctx, vol, client.VolumeRemoveOptions{}); err != nil && !isNotFound(err) {
+			return failf("removed %s, but not its volume %s: %v", name, vol, err)
+		}
+	}
+	fmt.Fprintf(s.ErrOut, "devbox: removed %s\n", name)
+	return nil
 }
 
 func newLogsCmd(s *streams) *cobra.Command {
@@ -183,8 +179,8 @@ func newLogsCmd(s *streams) *cobra.Command {
   devbox logs -f --tail 20 myapp`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withBox(cmd.Context(), args[0], func(ctx context.Context, e *engine, id string) error {
-				rc, err := e.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: follow, Tail: tail})
+			return withBox(cmd.Context(), args[0], func(ctx context.Context, e *engine, c container.InspectResponse) error {
+				rc, err := e.ContainerLogs(ctx, c.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: follow, Tail: tail})
 				if err != nil {
 					return failf("cannot read the log of %s: %v", args[0], err)
 				}
@@ -202,7 +198,7 @@ func newLogsCmd(s *streams) *cobra.Command {
 }
 
 // withBox connects, finds devbox name and runs fn on its container.
-func withBox(ctx context.Context, name string, fn func(ctx context.Context, e *engine, id string) error) error {
+func withBox(ctx context.Context, name string, fn func(ctx context.Context, e *engine, c container.InspectResponse) error) error {
 	if err := validateName(name); err != nil {
 		return err
 	}
@@ -215,5 +211,5 @@ func withBox(ctx context.Context, name string, fn func(ctx context.Context, e *e
 	if err != nil {
 		return err
 	}
-	return fn(ctx, e, c.ID)
+	return fn(ctx, e, c)
 }
