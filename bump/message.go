@@ -201,8 +201,6 @@ func (b *bumper) pullBody(changes []change, n map[string]*notes) string {
 		m.WriteString("```\n\n")
 	}
 	fmt.Fprintf(&m, "---\nOpened by `flakectl bump`, which computes the lock as `nix flake lock --update-input %s` does. "+
-		"It updates this branch on its next run; once anyone else pushes to the branch, it leaves the branch alone.\n", c0input(changes))
+		"It updates this branch on its next run; once anyone else pushes to the branch, it leaves the branch alone.\n", changes[0].input)
 	return m.String()
 }
-
-func c0input(changes []change) string { return changes[0].input }

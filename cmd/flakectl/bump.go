@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -227,23 +227,13 @@ func resultLine(r bump.RepoResult) string {
 		}
 	}
 	if len(moves) > 0 {
-		line += " (" + strings.Join(uniq(moves), "; ") + ")"
+		slices.Sort(moves)
+		line += " (" + strings.Join(slices.Compact(moves), "; ") + ")"
 	}
 	if r.Reason != "" {
 		line += ": " + r.Reason
 	}
 	return line
-}
-
-func uniq(ss []string) []string {
-	sort.Strings(ss)
-	out := ss[:0]
-	for i, s := range ss {
-		if i == 0 || s != ss[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func writeBumpText(w io.Writer, report *bump.Report) {
