@@ -451,10 +451,7 @@ func TestCredentials(t *testing.T) {
 	}
 	t.Run("volume", func(t *testing.T) {
 		t.Parallel()
-		b := newBox(t)
-		b.needNix()
-		b.env["GITHUB_TOKEN"] = "tok"
-		b.repo("acme/app", map[string]string{"flake.nix": offlineFlake})
+		b := readyBox(t)
 		vol := b.env["DEVBOX_CREDENTIALS"]
 		for rel, body := range files {
 			writeFile(t, filepath.Join(vol, rel), body, 0o644)
@@ -479,10 +476,7 @@ func TestCredentials(t *testing.T) {
 	})
 	t.Run("no volume", func(t *testing.T) {
 		t.Parallel()
-		b := newBox(t)
-		b.needNix()
-		b.env["GITHUB_TOKEN"] = "tok"
-		b.repo("acme/app", map[string]string{"flake.nix": offlineFlake})
+		b := readyBox(t)
 		r := b.run("", "true")
 		b.wantCode(r, 0)
 		if n := strings.Count(r.stderr, "warning: no credentials volume at "+b.env["DEVBOX_CREDENTIALS"]); n != 1 {
@@ -598,10 +592,7 @@ func TestNoFlake(t *testing.T) {
 func TestDevShell(t *testing.T) {
 	t.Run("command", func(t *testing.T) {
 		t.Parallel()
-		b := newBox(t)
-		b.needNix()
-		b.env["GITHUB_TOKEN"] = "tok"
-		b.repo("acme/app", map[string]string{"flake.nix": offlineFlake})
+		b := readyBox(t)
 		if _, err := os.Stat(b.env["DEVBOX_READY_FILE"]); err == nil {
 			t.Fatal("ready before starting")
 		}
@@ -615,10 +606,7 @@ func TestDevShell(t *testing.T) {
 	})
 	t.Run("interactive", func(t *testing.T) {
 		t.Parallel()
-		b := newBox(t)
-		b.needNix()
-		b.env["GITHUB_TOKEN"] = "tok"
-		b.repo("acme/app", map[string]string{"flake.nix": offlineFlake})
+		b := readyBox(t)
 		// With no arguments the user gets the dev shell itself, on a terminal.
 		b.tty = true
 		b.wantInShell(b.run(printEnv[2] + "\nexit 0\n"))
@@ -628,12 +616,20 @@ func TestDevShell(t *testing.T) {
 	})
 	t.Run("exit status", func(t *testing.T) {
 		t.Parallel()
-		b := newBox(t)
-		b.needNix()
-		b.env["GITHUB_TOKEN"] = "tok"
-		b.repo("acme/app", map[string]string{"flake.nix": offlineFlake})
+		b := readyBox(t)
 		b.wantCode(b.run("", "bash", "-c", "exit 7"), 7)
 	})
+}
+
+// readyBox is a box with Nix, a token, and acme/app holding a flake whose
+// dev shell builds offline: everything a start needs.
+func readyBox(t *testing.T) *box {
+	t.Helper()
+	b := newBox(t)
+	b.needNix()
+	b.env["GITHUB_TOKEN"] = "tok"
+	b.repo("acme/app", map[string]string{"flake.nix": offlineFlake})
+	return b
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -186,17 +186,7 @@ func (r *declReader) input(name string, start, end int) *InputDecl {
 // of the set the binding def is in.
 func (r *declReader) inputsAttr(path []syntax.AttrName, value syntax.Expr, def *syntax.AttrDef, prefix []string) {
 	if len(path) == 0 {
-		set, ok := value.(*syntax.AttrSet)
-		if !ok || set.Rec {
-			r.fail("inputs is not an attribute set literal")
-			return
-		}
-		for _, b := range set.Bindings {
-			sub, ok := b.(*syntax.AttrDef)
-			if !ok {
-				r.fail("inputs has an inherit")
-				return
-			}
+		for _, sub := range r.bindings(value, "inputs") {
 			r.inputsAttr(sub.Path, sub.Value, sub, append(prefix[:len(prefix):len(prefix)], "inputs"))
 		}
 		return
@@ -211,20 +201,30 @@ func (r *declReader) inputsAttr(path []syntax.AttrName, value syntax.Expr, def *
 	r.inputAttr(d, path[1:], value, def, prefix, 0)
 }
 
+// bindings returns the bindings of value, which must be a plain (not rec)
+// attribute set literal without inherit; otherwise it fails, naming what.
+func (r *declReader) bindings(value syntax.Expr, what string) []*syntax.AttrDef {
+	set, ok := value.(*syntax.AttrSet)
+	if !ok || set.Rec {
+		r.fail("%s is not an attribute set literal", what)
+		return nil
+	}
+	defs := make([]*syntax.AttrDef, 0, len(set.Bindings))
+	for _, b := range set.Bindings {
+		def, ok := b.(*syntax.AttrDef)
+		if !ok {
+			r.fail("%s has an inherit", what)
+			return nil
+		}
+		defs = append(defs, def)
+	}
+	return defs
+}
+
 // inputAttr reads PATH = value inside the declaration of input d.
 func (r *declReader) inputAttr(d *InputDecl, path []syntax.AttrName, value syntax.Expr, def *syntax.AttrDef, prefix []string, depth int) {
 	if len(path) == 0 {
-		set, ok := value.(*syntax.AttrSet)
-		if !ok || set.Rec {
-			r.fail("input %s is not an attribute set literal", d.Name)
-			return
-		}
-		for _, b := range set.Bindings {
-			sub, ok := b.(*syntax.AttrDef)
-			if !ok {
-				r.fail("input %s has an inherit", d.Name)
-				return
-			}
+		for _, sub := range r.bindings(value, "input "+d.Name) {
 			r.inputAttr(d, sub.Path, sub.Value, sub, prefix, depth)
 		}
 		return
@@ -236,17 +236,7 @@ func (r *declReader) inputAttr(d *InputDecl, path []syntax.AttrName, value synta
 	}
 	if key == "inputs" {
 		if len(path) == 1 {
-			set, ok := value.(*syntax.AttrSet)
-			if !ok || set.Rec {
-				r.fail("inputs of input %s is not an attribute set literal", d.Name)
-				return
-			}
-			for _, b := range set.Bindings {
-				sub, ok := b.(*syntax.AttrDef)
-				if !ok {
-					r.fail("inputs of input %s has an inherit", d.Name)
-					return
-				}
+			for _, sub := range r.bindings(value, "inputs of input "+d.Name) {
 				r.inputAttr(d, append([]syntax.AttrName{path[0]}, sub.Path...), sub.Value, sub, prefix, depth)
 			}
 			return
