@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -277,6 +278,11 @@ type audit struct {
 		HostLoopback bool `json:"host_loopback"`
 		Blackholed   []string
 		Slirp4netns  []string
+		Keeper       struct {
+			State       string
+			IdleSeconds int  `json:"idle_seconds"`
+			HolderPID   *int `json:"holder_pid"`
+		}
 	}
 	Exec  []string
 	Bwrap []string
@@ -327,22 +333,29 @@ func TestAudit(t *testing.T) {
 			t.Errorf("mounted: %+v", m)
 		}
 	}
-	want := []string{"--unshare-all", "--share-net", "--die-with-parent", "--seccomp", "--cap-drop", "--unshare-user", "--block-fd"}
+	want := []string{"--unshare-all", "--share-net", "--die-with-parent", "--seccomp", "--cap-drop", "--unshare-user"}
 	for _, w := range want {
 		if !contains(a.Bwrap, w) {
 			t.Errorf("bwrap arguments lack %s: %v", w, a.Bwrap)
 		}
 	}
+	// The environment reaches bwrap as --setenv pairs, bwrap itself starts
+	// with none (exec -c).
+	if i := slices.Index(a.Bwrap, "HOME"); i < 1 || a.Bwrap[i-1] != "--setenv" || a.Bwrap[i+1] != home {
+		t.Errorf("bwrap arguments lack --setenv HOME %s: %v", home, a.Bwrap)
+	}
 	// The network: the sandbox's own, through slirp4netns, without the host's
-	// loopback; --share-host-net says it shares the host's.
+	// loopback, joined with nsenter (no network yet: its holder is to be
+	// found when claudebox runs); --share-host-net says it shares the host's.
 	if a.Network.Mode != "private" || a.Network.HostLoopback || !contains(a.Network.Blackholed, "169.254.0.0/16") ||
-		!contains(a.Network.Slirp4netns, "--disable-host-loopback") ||
-		len(a.Exec) < 3 || !strings.HasSuffix(a.Exec[0], "unshare") || !contains(a.Exec, "--net") {
+		!contains(a.Network.Slirp4netns, "--disable-host-loopback") || a.Network.Keeper.HolderPID != nil ||
+		len(a.Exec) < 4 || !strings.HasSuffix(a.Exec[0], "nsenter") || !contains(a.Exec, "--net=/proc/HOLDER/ns/net") ||
+		!contains(a.Exec, "--preserve-credentials") || a.Exec[4] != a.Bwrap[0] {
 		t.Errorf("network %+v, exec %v", a.Network, a.Exec)
 	}
 	shared := runAudit(t, env, dir, "x86_64", "--share-host-net", "--", "true")
-	if shared.Network.Mode != "host" || !shared.Network.HostLoopback || contains(shared.Exec, "--net") ||
-		contains(shared.Bwrap, "--block-fd") {
+	if shared.Network.Mode != "host" || !shared.Network.HostLoopback || !strings.HasSuffix(shared.Exec[0], "bwrap") ||
+		contains(shared.Bwrap, "--unshare-user") {
 		t.Errorf("--share-host-net: network %+v, exec %v", shared.Network, shared.Exec)
 	}
 }
@@ -493,10 +506,11 @@ func TestWriteShellApplicationPath(t *testing.T) {
 	}
 }
 
-// TestProcEnvironNeedsEnvI is the reason for `env -i`: bwrap --clearenv
+// TestProcEnvironEmpty is the reason for `exec -c`: bwrap --clearenv
 // leaves the caller's environment in /proc/1/environ of the sandbox, while
-// claudebox leaves nothing there but the allowlist.
-func TestProcEnvironNeedsEnvI(t *testing.T) {
+// claudebox starts bwrap with none, so there is nothing there, and the
+// command gets the allowlist from bwrap's --setenv.
+func TestProcEnvironEmpty(t *testing.T) {
 	bwrap := oracle.Require(t, "bwrap")
 	home, dir := project(t)
 	secretEnv := append(baseEnv(home, claudeDir(t)), "GITHUB_TOKEN="+marker)
@@ -509,8 +523,9 @@ func TestProcEnvironNeedsEnvI(t *testing.T) {
 	if !strings.Contains(string(out), marker) {
 		t.Fatal("bwrap --clearenv no longer leaves the environment in /proc/1/environ: the control of this test is gone")
 	}
-	got := mustRun(t, secretEnv, dir, "--", "cat", "/proc/1/environ")
-	if strings.Contains(got, marker) || !strings.Contains(got, "CLAUDEBOX=1") {
-		t.Errorf("/proc/1/environ in claudebox: %q", got)
+	got := mustRun(t, secretEnv, dir, "--", "sh", "-c", "cat /proc/1/environ; echo; env")
+	environ, env, _ := strings.Cut(got, "\n")
+	if environ != "" || strings.Contains(got, marker) || !strings.Contains(env, "CLAUDEBOX=1\n") {
+		t.Errorf("/proc/1/environ and env in claudebox: %q", got)
 	}
 }

@@ -41,9 +41,12 @@ Examples:
   claudebox --allow-env AWS_PROFILE -- env # one more variable, explicitly
   claudebox --audit | jq .env       # what the sandbox would see
 
+The sandbox's network is shared by the runs of one project and kept
+CLAUDEBOX_NET_IDLE seconds (default 300) after the last one ends, so that
+the next starts at once; CLAUDEBOX_NET_IDLE=0 ends it with the last run.
+
 Exit status: the command's own status; 2 for a usage error; 1 when claudebox
-cannot start the sandbox (the message says why); 137 when the sandbox's
-network could not be set up after bwrap started (the message says why).
+cannot start the sandbox or its network (the message says why).
 EOF
 }
 
@@ -157,7 +160,7 @@ fi
 # which writeShellApplication puts first on PATH; on Debian it is /usr/bin.
 tools=(bwrap env bash git curl jq rg fd nix "," nix-locate node claude)
 # The network's tools run on the host side only: not on the sandbox's PATH.
-net_tools=(slirp4netns unshare nsenter ip)
+net_tools=(slirp4netns unshare nsenter ip cat)
 declare -A tool_dir=()
 extra_binds=() # tool files outside the system directories and the Nix store
 declare -A tool_path=()
@@ -202,11 +205,12 @@ if [ "$audit" = 0 ]; then
     # The sandbox's own network needs these; without them claudebox stops
     # rather than fall back to the host's network.
     or_share="or pass --share-host-net to share the host's network (its localhost services, abstract sockets and cloud metadata become reachable)"
-    for tool in slirp4netns unshare nsenter ip; do
+    for tool in "${net_tools[@]}"; do
       [ -n "${tool_path[$tool]:-}" ] && continue
       case "$tool" in
       slirp4netns) pkg=slirp4netns ;;
       ip) pkg=iproute2 ;;
+      cat) pkg=coreutils ;;
       *) pkg=util-linux ;;
       esac
       die 1 "$tool is not installed, and the sandbox's own network needs it; install it (Debian: apt-get install $pkg) or use the claudebox Nix package, $or_share"
@@ -218,8 +222,7 @@ if [ "$audit" = 0 ]; then
 fi
 
 # --- environment (allowlist) ---------------------------------------------------------
-# bwrap is started by `env -i` with only these variables: --clearenv would
-# still leave the host environment readable at /proc/1/environ inside.
+# The sandbox gets only these variables (see setenv, below).
 envs=("HOME=$home" "PATH=$sandbox_path" "CLAUDE_CONFIG_DIR=$config" CLAUDEBOX=1)
 envs+=("SHELL=${tool_path[bash]:-/bin/bash}")
 pass_env() { # pass_env NAME: copy NAME from the host when it is set
@@ -436,23 +439,27 @@ args+=(--unshare-all --share-net --die-with-parent --cap-drop ALL --chdir "$chdi
 # loopback services, its abstract Unix sockets (they belong to a network
 # namespace, not to the file system: X11's @/tmp/.X11-unix/X0, D-Bus,
 # containerd) and the cloud metadata endpoint. So the sandbox gets a network
-# namespace of its own, created by `unshare --user --net` (which bwrap then
-# shares), whose only way out is slirp4netns: a user-mode TCP/IP stack on
-# the host side of a tap device, which makes each connection the sandbox
-# opens with a socket of its own on the host, so the internet works as from
-# the host. It runs with --disable-host-loopback (its gateway, 10.0.2.2,
-# would otherwise lead to the host's 127.0.0.1), in a sandbox and seccomp
+# namespace of its own, whose only way out is slirp4netns: a user-mode TCP/IP
+# stack on the host side of a tap device, which makes each connection the
+# sandbox opens with a socket of its own on the host, so the internet works
+# as from the host. It runs with --disable-host-loopback (its gateway,
+# 10.0.2.2, would otherwise lead to the host's 127.0.0.1), with a seccomp
 # filter of its own. DNS goes to its forwarder, 10.0.2.3, which asks the
 # host's resolvers, also one on the host's loopback (systemd-resolved).
-# Before slirp4netns starts, blackhole routes take away the link-local range
-# (169.254.0.0/16: AWS, GCP, Azure, OCI metadata and the ECS credentials
-# endpoint), AWS's IPv6 metadata address and Alibaba's. The namespaces
-# belong to the user namespace that unshare made, and the command runs in a
-# user namespace of bwrap's below it, without capabilities, so it cannot
-# change the routes back.
-# The host's own addresses are blackholed too: slirp4netns connects from the
-# host's side, so a host service bound to 0.0.0.0 (a database, a Docker
-# daemon's TCP port) would otherwise be reachable at any of them.
+# Blackhole routes take away the link-local range (169.254.0.0/16: AWS, GCP,
+# Azure, OCI metadata and the ECS credentials endpoint), AWS's IPv6 metadata
+# address and Alibaba's, and the host's own addresses: slirp4netns connects
+# from the host's side, so a host service bound to 0.0.0.0 (a database, a
+# Docker daemon's TCP port) would otherwise be reachable at any of them.
+#
+# One such network serves every claudebox run of a project: a keeper
+# process (net_keeper, below) makes it on the first run and keeps it while
+# runs use it, then CLAUDEBOX_NET_IDLE seconds more (default 300); every
+# run joins it with nsenter. Making it takes 40-50 ms (slirp4netns alone
+# starts in 12-20 ms), joining it 3. The namespaces belong to the user
+# namespace the keeper's `unshare` made, and the command runs in a user
+# namespace of bwrap's below it, without capabilities, so it cannot change
+# the routes back.
 # The blackholed destinations, as `ip route` takes them:
 net_blocked=(169.254.0.0/16 fd00:ec2::254/128 100.100.100.200/32)
 
@@ -478,13 +485,6 @@ host_addrs() {
     esac
   done
 }
-net_pre=()
-if [ "$net" = private ]; then
-  # --unshare-user makes bwrap's own user namespace even for (namespaced)
-  # root; --uid/--gid keep the user's ids inside (unshare maps them to 0).
-  args+=(--unshare-user --uid "$EUID" --gid "${GROUPS[0]}" --json-status-fd 14 --block-fd 13)
-  net_pre=("${tool_path[unshare]:-unshare}" --user --map-root-user --net --)
-fi
 slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-sandbox --enable-seccomp)
 # As root, slirp4netns's own sandbox (--enable-sandbox) is made in the host's
 # mount namespace, and unmounting its old root there also unmounts the host's
@@ -492,6 +492,199 @@ slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-sandbox --e
 # went missing while claudebox ran (seen here). Root gets slirp4netns without
 # that sandbox, still with its seccomp filter.
 if [ "$EUID" = 0 ]; then slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-seccomp); fi
+
+net_idle=${CLAUDEBOX_NET_IDLE:-300}
+[[ $net_idle =~ ^[0-9]{1,7}$ ]] || die 2 "CLAUDEBOX_NET_IDLE must be a number of seconds, not $net_idle"
+# Where the keepers note their networks: a directory only the user can
+# enter (never mounted into a sandbox). One file a project, named by its
+# path (% and / escaped), holding "HOLDER STARTTIME KEEPER" and the path.
+if [[ ${XDG_RUNTIME_DIR:-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR ]]; then
+  net_dir=${XDG_RUNTIME_DIR%/}/claudebox
+else
+  net_dir=/tmp/claudebox-$EUID
+fi
+net_file=${project//%/%25}
+net_file=$net_dir/net${net_file//\//%2F}
+if [ "${#net_file}" -gt 4000 ] || [ "$((${#net_file} - ${#net_dir}))" -gt 250 ]; then
+  # Too long for a file name: its checksum (the path inside tells apart
+  # two projects that share one).
+  read -r net_sum _ < <(cksum <<<"$project")
+  net_file=$net_dir/net-cksum-$net_sum
+fi
+
+# start_of PID sets start to the start time of process PID (field 22 of
+# /proc/PID/stat, after the command name, which may hold spaces and
+# parentheses); with PID, it names one process for good. It fails for a
+# process that has ended (a zombie: its namespaces are gone).
+start=""
+start_of() {
+  local stat fields
+  start=""
+  read -r stat 2>/dev/null </proc/"$1"/stat || return 1
+  read -ra fields <<<"${stat##*) }"
+  [ "${fields[0]:-Z}" != Z ] || return 1
+  start=${fields[19]:-}
+  [ -n "$start" ]
+}
+
+# net_find sets net_holder when the file names a live network of this
+# project: the process holding its namespaces is still the one noted (its
+# start time), so a reused PID is never joined. A keeper that retires
+# removes the file first and keeps its network for runs that found it in
+# the meantime (see net_keeper).
+net_holder=""
+net_find() {
+  local content line path holder hstart
+  net_holder=""
+  [ -f "$net_file" ] || return 1
+  IFS= read -r -d '' content <"$net_file" || :
+  line=${content%%$'\n'*}
+  path=${content#*$'\n'}
+  [ "$path" = "$project"$'\n' ] || return 1
+  read -r holder hstart _ <<<"$line"
+  [[ $holder =~ ^[0-9]+$ ]] || return 1
+  start_of "$holder" && [ "$start" = "$hstart" ] || return 1
+  net_holder=$holder
+}
+
+# net_keeper runs in the background, detached from the terminal: it makes
+# the network, says "ok HOLDER" (or "error MESSAGE") on fd 18, then keeps it
+# while any process is in it, and CLAUDEBOX_NET_IDLE seconds more. The
+# namespaces are held by `cat` under `unshare`, reading a pipe only the
+# keeper writes to: if the keeper ends in any way, cat reads end of file and
+# exits, and slirp4netns, whose --exit-fd is another such pipe, exits too.
+net_keeper() {
+  local holder hstart line routes ready slirp="" err members p retired_at=0 tick=5 routed me=$BASHPID
+  trap '' INT HUP QUIT PIPE # not the terminal's: Ctrl-C is for the command
+  trap 'exit 143' TERM      # through the EXIT trap
+  # However it ends: slirp4netns stopped, the note removed if still its own.
+  trap '[ -z "$slirp" ] || kill "$slirp" 2>/dev/null; rm -f -- "${err:-}"
+    if [ -n "${holder:-}" ] && net_find && [ "$net_holder" = "$holder" ]; then rm -f -- "$net_file"; fi' EXIT
+  unset envs args mounts # nothing secret, but none of the keeper's business
+  cd /                   # keeps no project directory busy
+  err=$net_dir/.err.$me
+  exec </dev/null >/dev/null 2>"$err"
+  for p in /proc/self/fd/*; do # what the caller left open, but ours
+    p=${p##*/}
+    case "$p" in 0 | 1 | 2 | 18 | 255) ;; *) eval "exec $p>&-" 2>/dev/null || : ;; esac
+  done
+  keeper_fail() {
+    local why=""
+    [ ! -s "$err" ] || read -r why <"$err" || :
+    printf 'error %s%s\n' "$1" "${why:+ ($why)}" >&18
+    exit 1
+  }
+  coproc HOLDER { exec -c "${tool_path[unshare]}" --user --map-root-user --net -- "${tool_path[cat]}"; }
+  holder=$HOLDER_PID
+  exec 22<&"${HOLDER[0]}" 23>&"${HOLDER[1]}" # ours, even once bash drops the coproc's
+  printf 'x\n' >&23 || keeper_fail "unshare could not make the network's namespaces"
+  # cat echoes the line once it runs, so once unshare made the namespaces.
+  read -r -t 10 -u 22 line || keeper_fail "unshare could not make the network's namespaces"
+  start_of "$holder" || keeper_fail "the process holding the network's namespaces ended"
+  hstart=$start
+  host_addrs
+  routed="${host_blocked[*]}"
+  printf -v routes 'route replace blackhole %s\n' "${net_blocked[@]}" ${host_blocked[@]+"${host_blocked[@]}"}
+  "${tool_path[nsenter]}" --target "$holder" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" ||
+    keeper_fail "could not add the blackhole routes for ${net_blocked[*]} in the network namespace"
+  # slirp4netns's --exit-fd: the read end of a pipe (a here-string's,
+  # emptied) whose only write end the keeper keeps, on fd 21.
+  exec 20<<<""
+  read -r -u 20
+  exec 21>/proc/self/fd/20
+  slirp_start() {
+    # It writes 1 to its --ready-fd once tap0 is configured. The write end
+    # is opened before it is forked: opened in the child, the read here
+    # could come first, find no writer, and take that for a failed start.
+    exec 16<<<""
+    read -r -u 16
+    exec 19>/proc/self/fd/16
+    (exec -c "${tool_path[slirp4netns]}" "${slirp_opts[@]}" --userns-path "/proc/$holder/ns/user" \
+      --ready-fd 19 --exit-fd 20 "$holder" tap0 16<&- 21>&- 22<&- 23>&-) &
+    slirp=$!
+    exec 19>&-
+    ready=""
+    read -r -n 1 -t 10 -u 16 ready || :
+    exec 16<&-
+    [ "$ready" = 1 ]
+  }
+  slirp_start || keeper_fail "slirp4netns could not connect the network namespace (run claudebox --audit for its options, and slirp4netns by hand to see why)"
+  if ! (umask 077 && printf '%s %s %s\n%s\n' "$holder" "$hstart" "$me" "$project" >"$net_file.$me") ||
+    ! mv -f -- "$net_file.$me" "$net_file"; then
+    keeper_fail "could not write $net_file"
+  fi
+  printf 'ok %s\n' "$holder" >&18
+  exec 18>&- 2>/dev/null
+  rm -f -- "$err"
+  if [ "$net_idle" -lt 10 ]; then tick=1; fi
+  idle_since=$SECONDS
+  while :; do
+    # The pause: cat writes nothing unless written to; end of file means
+    # it is gone, and the network with it.
+    if read -r -t "$tick" -u 22 line; then :; elif [ "$?" -le 128 ]; then break; fi
+    # A slirp4netns that died is started again (tap0 went with it).
+    kill -0 "$slirp" 2>/dev/null || slirp_start || break
+    # Addresses the host gained since are blackholed too.
+    host_addrs
+    if [ "${host_blocked[*]}" != "$routed" ] && [ "${#host_blocked[@]}" -gt 0 ]; then
+      printf -v routes 'route replace blackhole %s\n' "${host_blocked[@]}"
+      "${tool_path[nsenter]}" --target "$holder" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" || break
+      routed="${host_blocked[*]}"
+    fi
+    members=0
+    for p in /proc/[0-9]*; do
+      if [ "$p" != "/proc/$holder" ] && [ "$p/ns/net" -ef "/proc/$holder/ns/net" ]; then
+        members=1
+        break
+      fi
+    done
+    if [ "$members" = 1 ]; then
+      idle_since=$SECONDS
+    elif [ "$retired_at" -gt 0 ]; then
+      [ "$((SECONDS - retired_at))" -lt 2 ] || break
+    elif [ "$((SECONDS - idle_since))" -ge "$net_idle" ] || [ ! -d "$project" ]; then
+      # Retire (idle, or the project is gone): runs from now on start a
+      # network of their own; one that read the file just before finds
+      # this one still there (at least 1 s more, and as long as it is in
+      # use).
+      if net_find && [ "$net_holder" = "$holder" ]; then rm -f -- "$net_file"; fi
+      retired_at=$SECONDS
+      tick=1
+    fi
+  done
+  exit 0
+}
+
+# net_start starts a keeper and sets net_holder once its network is up, or
+# stops claudebox with the keeper's reason: never a run without it.
+net_start() {
+  local status reply
+  if [ ! -d "$net_dir" ]; then (umask 077 && mkdir -p -- "$net_dir") 2>/dev/null || :; fi
+  [[ -d $net_dir && -O $net_dir && ! -L $net_dir ]] ||
+    die 1 "$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; remove it, or set XDG_RUNTIME_DIR to a directory of yours"
+  exec 16<<<""
+  read -r -u 16
+  exec 18>/proc/self/fd/16
+  net_keeper 16<&- &
+  exec 18>&-
+  status="" reply=""
+  read -r -t 20 -u 16 status reply || :
+  exec 16<&-
+  case "$status" in
+  ok) net_holder=$reply ;;
+  error) die 1 "the sandbox's network could not be set up: $reply; $or_share" ;;
+  *) die 1 "the sandbox's network could not be set up: its keeper ended without saying why; $or_share" ;;
+  esac
+}
+
+net_pre=()
+if [ "$net" = private ]; then
+  # --unshare-user makes bwrap's own user namespace even for (namespaced)
+  # root; --uid/--gid keep the user's ids inside (the keeper's namespace
+  # maps them to 0).
+  args+=(--unshare-user --uid "$EUID" --gid "${GROUPS[0]}")
+  net_pre=("${tool_path[nsenter]:-nsenter}" --user=/proc/HOLDER/ns/user --net=/proc/HOLDER/ns/net --preserve-credentials)
+fi
 # The sandbox's resolv.conf: slirp4netns's DNS forwarder, and the host's
 # search and options lines.
 resolv=""
@@ -507,17 +700,26 @@ if [ "$net" = private ]; then
   mounts+=("ro-bind-data${US}nameserver 10.0.2.3 (slirp4netns's DNS forwarder) and the host's search and options$US/etc/resolv.conf")
 fi
 
+# bwrap starts with an empty environment (`exec -c`) and sets the allowlist
+# itself (--setenv): --clearenv would still leave the host environment
+# readable at /proc/1/environ inside; this leaves nothing there.
+setenv=()
+for e in "${envs[@]}"; do setenv+=(--setenv "${e%%=*}" "${e#*=}"); done
+
 if [ "$audit" = 1 ]; then
-  if [ "$net" = private ]; then host_addrs; fi
+  if [ "$net" = private ]; then
+    host_addrs
+    if net_find; then net_pre=("${net_pre[@]//HOLDER/$net_holder}"); fi
+  fi
   command -v jq >/dev/null 2>&1 || die 1 "--audit needs jq; install jq or use the claudebox Nix package"
   # One string per item, separated by \x1e, on stdin: jq 1.6 has no --args
   # that stops option parsing.
   RS=$'\x1e'
-  printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" ${net_pre[@]+"${net_pre[@]}"} env -i "${bwrap_bin:-bwrap}" "${args[@]}" -- "${cmd[@]}" |
+  printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" ${net_pre[@]+"${net_pre[@]}"} "${bwrap_bin:-bwrap}" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}" |
   jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" \
     --arg bpf "$bpf" --arg arch "$HOSTTYPE" --argjson n_env "${#envs[@]}" \
-    --argjson n_pre "$((${#net_pre[@]} + 2))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg slirp "${slirp_opts[*]}" \
-    --arg hosts "${host_blocked[*]}" \
+    --argjson n_pre "$((${#net_pre[@]}))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg slirp "${slirp_opts[*]}" \
+    --arg hosts "${host_blocked[*]}" --arg holder "$net_holder" --arg state "$net_file" --argjson idle "$net_idle" \
     --argjson n_mounts "${#mounts[@]}" --argjson n_cmd "${#cmd[@]}" '
     (rtrimstr($rs) | split($rs)) as $a
     | {
@@ -528,12 +730,15 @@ if [ "$audit" = 1 ]; then
         mounts: ($a[$n_env:$n_env + $n_mounts] | map(split($us) | {type: .[0], source: .[1], target: .[2]}
                  | if .source == "" then del(.source) else . end)),
         namespaces: (if $net == "private"
-                     then {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount", "net"], shared: []}
+                     then {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], joined: ["net"], shared: []}
                      else {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], shared: ["net"]} end),
         network: (if $net == "private"
                   then {mode: "private", via: "slirp4netns", host_loopback: false, host_abstract_sockets: false,
                         blackholed: (($blocked | split(" ")) + ($hosts | split(" ") | map(select(. != "")))),
-                        slirp4netns: ($slirp | split(" "))}
+                        slirp4netns: ($slirp | split(" ")),
+                        shared_by: "the claudebox runs of this project",
+                        keeper: {state: $state, idle_seconds: $idle,
+                                 holder_pid: (if $holder == "" then null else ($holder | tonumber) end)}}
                   else {mode: "host", host_loopback: true, host_abstract_sockets: true, blackholed: []} end),
         die_with_parent: true,
         capabilities: [],
@@ -545,76 +750,23 @@ if [ "$audit" = 1 ]; then
   exit 0
 fi
 
+if [ "$net" = private ]; then
+  # Last, so that little time passes between finding the network and
+  # joining it.
+  net_find || net_start
+  net_pre=("${net_pre[@]//HOLDER/$net_holder}")
+fi
+
 # The filter goes to bwrap through a pipe without a fork (a process
 # substitution costs one): bash makes a small here-string a pipe, and the
 # pipe reopened through /proc/self/fd takes the bytes, NULs included, after
 # the here-string's newline is read off. Where bash gives a temporary file
 # instead (bash < 5.1, BASH_COMPAT=50), or /proc is missing, a process
-# substitution it is. LC_ALL=C spares env loading the locale; env -i drops
-# it with the rest.
-if [ "$net" = host ]; then
-  {
-    if [ -p /proc/self/fd/10 ] && read -r -u 10 && printf '%b' "$bpf" >/proc/self/fd/10; then
-      LC_ALL=C exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}"
-    else
-      LC_ALL=C exec env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf")
-    fi
-  } 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig"
-fi
-
-# net_setup runs beside the sandbox (a process substitution, so $$ is the
-# process that becomes unshare and then bwrap): bwrap reports on fd 14
-# (stdin here) once its namespaces exist, and its command waits on fd 13
-# until this writes a byte there (through fd 15, the pipe's other end, which
-# only this process holds). Routes first, then slirp4netns; on any failure
-# the sandbox is killed before its command starts, never run without them.
-# slirp4netns keeps the rest of bwrap's status pipe as its --exit-fd: it
-# exits when bwrap does, even if this process was killed.
-net_setup() {
-  local line routes child ready
-  trap '' INT QUIT # Ctrl-C is for the command (Claude cancels with it)
-  # While bwrap starts: the host's addresses, to blackhole with the rest.
-  host_addrs
-  net_fail() {
-    printf 'claudebox: %s; the sandbox was stopped before its command ran (or pass --share-host-net)\n' "$1" >&2
-    # The command waits on fd 13; kill it there, never let it go on.
-    kill -KILL "$child" 2>/dev/null
-    exit 1
-  }
-  read -r line || exit 0 # bwrap failed to start and said why
-  # Fail closed: if this ends in any way before it releases the command
-  # (an error under set -e included), the waiting sandbox is killed. Its
-  # end would otherwise close the block pipe, and bwrap takes that as go.
-  trap '[ -z "${child:-}" ] || kill -KILL "$child" 2>/dev/null' EXIT
-  child=${line#*'"child-pid":'} # {"child-pid": N, ...namespaces}
-  child=${child#"${child%%[0-9]*}"}
-  child=${child%%[!0-9]*}
-  [ -n "$child" ] || net_fail "bwrap did not report its child"
-  printf -v routes 'route replace blackhole %s\n' "${net_blocked[@]}" ${host_blocked[@]+"${host_blocked[@]}"}
-  "${tool_path[nsenter]}" --target "$$" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" >&2 ||
-    net_fail "could not add the blackhole routes for ${net_blocked[*]} in the sandbox's network namespace"
-  # slirp4netns writes 1 to its --ready-fd (a here-string's pipe,
-  # reopened) once the tap device is configured.
-  # The write end is opened here, before slirp4netns is forked: opened in
-  # the child, a read here could come first, find no writer and take that
-  # end of file for a failed start.
-  exec 16<<<""
-  read -r -u 16 || net_fail "no pipe for slirp4netns's start"
-  exec 18>/proc/self/fd/16
-  "${tool_path[slirp4netns]}" "${slirp_opts[@]}" --userns-path "/proc/$$/ns/user" --ready-fd 17 --exit-fd 0 \
-    "$$" tap0 17>&18 18>&- 13<&- 15>&- 16<&- >/dev/null 2>&1 &
-  exec 18>&- # slirp4netns holds its own: if it dies unready, the read ends
-  read -r -n 1 -u 16 ready
-  [ "$ready" = 1 ] || net_fail "slirp4netns could not connect the sandbox's network namespace (run claudebox --audit for its options, and slirp4netns by hand to see why)"
-  printf x >&15 || net_fail "could not release the sandbox"
-  trap - EXIT
-}
-
+# substitution it is.
 {
-  if ! { [ -p /proc/self/fd/10 ] && [ -p /proc/self/fd/13 ] && read -r -u 10 && read -r -u 13 &&
-    printf '%b' "$bpf" >/proc/self/fd/10; }; then
-    die 1 "bash gave no pipes for the seccomp filter and the network start (needs bash 5.1 or newer and /proc); pass --share-host-net"
+  if [ -p /proc/self/fd/10 ] && read -r -u 10 && printf '%b' "$bpf" >/proc/self/fd/10; then
+    exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}"
+  else
+    exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf")
   fi
-  exec 15>/proc/self/fd/13
-  LC_ALL=C exec "${net_pre[@]}" env -i "${envs[@]}" "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 14> >(net_setup) 15>&-
-} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 13<<<"" 17<<<"$resolv"
+} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 17<<<"$resolv"

@@ -108,8 +108,11 @@ func goBinary() string {
 }
 
 // baseEnv is a plain user's environment with no secrets in it.
+// CLAUDEBOX_NET_IDLE=0: a network's keeper ends with its last run (and its
+// project's directory), not minutes after the test.
 func baseEnv(home, bin string) []string {
-	return []string{"HOME=" + home, "PATH=" + hostPath(bin), "TERM=xterm", "LANG=C.UTF-8", "USER=" + currentUser()}
+	return []string{"HOME=" + home, "PATH=" + hostPath(bin), "TERM=xterm", "LANG=C.UTF-8", "USER=" + currentUser(),
+		"CLAUDEBOX_NET_IDLE=0"}
 }
 
 func currentUser() string {
@@ -168,6 +171,7 @@ type report struct {
 	UID, GID int
 	CapEff   string
 	Cwd      string
+	NetNS    string
 	Env      map[string]string
 	Procs    map[string]string
 	Paths    map[string]string
@@ -269,6 +273,12 @@ func harness(raw string) int {
 		return 1
 	}
 	fail := func(err error) int { fmt.Fprintln(os.Stderr, "harness:", err); return 1 }
+	// The networks' keepers that claudebox leaves behind become the
+	// harness's children, which it ends before it does.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fail(err)
+	}
+	defer killChildren()
 	outside := cfg.Outside
 	if cfg.NixSocket {
 		outside = append(outside, nixDaemonSocket)
@@ -375,6 +385,24 @@ func harness(raw string) int {
 		return fail(err)
 	}
 	return 0
+}
+
+// killChildren ends every child of this process (and, through them, what
+// they hold: a keeper's namespace holder and slirp4netns end with it).
+func killChildren() {
+	self := strconv.Itoa(os.Getpid())
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		s := string(stat)
+		if fields := strings.Fields(s[strings.LastIndex(s, ")")+1:]); len(fields) > 1 && fields[1] == self {
+			syscall.Kill(pid, syscall.SIGTERM)
+		}
+	}
 }
 
 // The harness's network namespace stands in for the host's (see
@@ -608,7 +636,7 @@ func runHarness(t *testing.T, cfg harnessConfig) harnessResult {
 	os.Chmod(nixConf, 0o644)
 	// Its own network namespace, where the harness plays the host's
 	// network (hostNetwork), with the capabilities to set it up.
-	args := []string{"--dev-bind", "/", "/", "--unshare-net", "--cap-add", "ALL"}
+	args := []string{"--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--cap-add", "ALL"}
 	for _, root := range roots {
 		args = append(args, "--tmpfs", root)
 	}
@@ -719,19 +747,25 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	probePaths = append(probePaths, nixDaemonSocket, filepath.Join(project, "README"), bin, "/etc/nix/nix.conf")
 
 	probePaths = append(append(probePaths, hostOnly...), outbound, "dns:")
+	other := filepath.Join(home, "src", "other")
+	writeFile(t, filepath.Join(other, "README"), "another project\n")
+	chownTree(t, filepath.Join(home, "src"), uid)
 	runs := [][]string{append([]string{"report", marker}, probePaths...),
 		{"--", "cat", "/etc/nix/nix.conf"}, {"--", "git", "config", "--global", "--list"},
 		// The control of the network test: with the host's network the same
 		// probes connect.
 		append([]string{"--share-host-net", "report", marker}, append(hostOnly, outbound)...),
-		// A command that starts at once finds its network up: it only runs
-		// once slirp4netns has configured tap0.
-		{"--", "cat", "/proc/net/dev"}}
+		// A command that starts at once, in a project with no network yet,
+		// finds its network up: it only runs once slirp4netns has
+		// configured tap0.
+		{"--project", other, "--", "cat", "/proc/net/dev"},
+		// The first run made the project's network; this one joins it.
+		append([]string{"report", marker}, probePaths...)}
 	nix, nixErr := exec.LookPath("nix")
 	if nixErr == nil {
 		runs = append(runs, []string{"--", nix, "--extra-experimental-features", "nix-command", "show-config"})
 	}
-	const sharedRun, netRun, nixRun = 3, 4, 5
+	const sharedRun, netRun, warmRun, nixRun = 3, 4, 5, 6
 	st, err := os.Stat(filepath.Dir(nixDaemonSocket))
 	nixSocket := err == nil && st.IsDir()
 	res := runHarness(t, harnessConfig{UID: uid, Home: home, Dir: project, Env: env,
@@ -747,9 +781,12 @@ func testSecretsInvisible(t *testing.T, uid int) {
 		// namespaces on the host this way.
 		t.Error("a mount under a shared mount of the host disappeared while claudebox ran")
 	}
-	var rep report
+	var rep, warm report
 	if err := json.Unmarshal([]byte(res.Runs[0].Stdout), &rep); err != nil {
 		t.Fatalf("stand-in output: %v\n%s", err, res.Runs[0].Stdout)
+	}
+	if err := json.Unmarshal([]byte(res.Runs[warmRun].Stdout), &warm); err != nil {
+		t.Fatalf("second report: exit %d, %v\n%s%s", res.Runs[warmRun].Code, err, res.Runs[warmRun].Stdout, res.Runs[warmRun].Stderr)
 	}
 
 	// The controls: the probe can connect, read and list, so "absent"
@@ -781,19 +818,23 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	}
 	t.Run("network", func(t *testing.T) {
 		// The host's loopback, its abstract sockets and the metadata
-		// addresses are out of reach; a server elsewhere is not.
-		for _, target := range hostOnly {
-			if got := rep.Paths[target]; got == "connected" {
-				t.Errorf("%s is reachable from the sandbox", target)
+		// addresses are out of reach; a server elsewhere is not. Both for
+		// the run that made the project's network and for the one that
+		// joined it.
+		for run, rep := range map[string]report{"first run": rep, "second run": warm} {
+			for _, target := range hostOnly {
+				if got := rep.Paths[target]; got == "connected" {
+					t.Errorf("%s: %s is reachable from the sandbox", run, target)
+				}
 			}
-		}
-		if got := rep.Paths[outbound]; got != "connected" {
-			t.Errorf("%s (a server outside the host's loopback) from the sandbox: %q, want connected", outbound, got)
-		}
-		// DNS works (through slirp4netns's forwarder), although the host's
-		// resolver is on its loopback.
-		if got := rep.Paths["dns:"]; got != "answered" {
-			t.Errorf("DNS to the host's loopback resolver from the sandbox: %q, want answered", got)
+			if got := rep.Paths[outbound]; got != "connected" {
+				t.Errorf("%s: %s (a server outside the host's loopback) from the sandbox: %q, want connected", run, outbound, got)
+			}
+			// DNS works (through slirp4netns's forwarder), although the
+			// host's resolver is on its loopback.
+			if got := rep.Paths["dns:"]; got != "answered" {
+				t.Errorf("%s: DNS to the host's loopback resolver from the sandbox: %q, want answered", run, got)
+			}
 		}
 		// With --share-host-net, the probes reach what they must not reach
 		// by default: so "not connected" above is the sandbox, not a broken
@@ -802,6 +843,12 @@ func testSecretsInvisible(t *testing.T, uid int) {
 		var srep report
 		if err := json.Unmarshal([]byte(shared.Stdout), &srep); shared.Code != 0 || err != nil {
 			t.Fatalf("claudebox --share-host-net report: exit %d, %v\n%s", shared.Code, err, shared.Stderr)
+		}
+		// The second run joined the first one's network, which is not the
+		// host's.
+		if rep.NetNS == "" || rep.NetNS != warm.NetNS || rep.NetNS == srep.NetNS {
+			t.Errorf("network namespaces: first run %q, second %q, host %q; want the first two equal, not the host's",
+				rep.NetNS, warm.NetNS, srep.NetNS)
 		}
 		for _, target := range append(hostOnly, outbound) {
 			want := "connected"

@@ -58,6 +58,7 @@ type Report struct {
 	UID, GID int
 	CapEff   string // effective capabilities, from /proc/self/status
 	Cwd      string
+	NetNS    string // the network namespace, as readlink /proc/self/ns/net shows it
 	Env      map[string]string
 	Procs    map[string]string // pid -> cmdline, as /proc shows them
 	Paths    map[string]string // path -> "absent", "read", "list: a b", "connected" or the error
@@ -69,6 +70,7 @@ func report(marker string, paths []string) Report {
 	r := Report{UID: os.Getuid(), GID: os.Getgid(), Env: map[string]string{},
 		Procs: map[string]string{}, Paths: map[string]string{}}
 	r.Cwd, _ = os.Getwd()
+	r.NetNS, _ = os.Readlink("/proc/self/ns/net")
 	status, _ := os.ReadFile("/proc/self/status")
 	for _, line := range strings.Split(string(status), "\n") {
 		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {

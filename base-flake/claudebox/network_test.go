@@ -1,0 +1,258 @@
+// Tests of the network's keeper: one network a project, shared by its runs,
+// ended when unused, never joined once its holder is gone.
+package claudebox_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/system1/devbox/internal/oracle"
+)
+
+// keeperEnv is a project with a run directory of its own (where the
+// keepers note their networks) and CLAUDEBOX_NET_IDLE=idle.
+func keeperEnv(t *testing.T, idle int) (env []string, dir, runDir string) {
+	t.Helper()
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	if f, err := os.OpenFile("/dev/net/tun", os.O_RDWR, 0); err != nil {
+		t.Skipf("slirp4netns needs /dev/net/tun: %v", err)
+	} else {
+		f.Close()
+	}
+	home, dir := project(t)
+	runDir = t.TempDir()
+	env = append(baseEnv(home, claudeDir(t)), "XDG_RUNTIME_DIR="+runDir, "CLAUDEBOX_NET_IDLE="+strconv.Itoa(idle))
+	return env, dir, runDir
+}
+
+// network is what a keeper notes of the network it keeps.
+type network struct{ holder, start, keeper int }
+
+// noted reads the note of dir's network; ok is false when there is none.
+func noted(t *testing.T, runDir, dir string) (n network, ok bool) {
+	t.Helper()
+	name := strings.ReplaceAll(strings.ReplaceAll(dir, "%", "%25"), "/", "%2F")
+	raw, err := os.ReadFile(filepath.Join(runDir, "claudebox", "net"+name))
+	if os.IsNotExist(err) {
+		return n, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fmt.Sscanf(string(raw), "%d %d %d\n", &n.holder, &n.start, &n.keeper); err != nil ||
+		!strings.HasSuffix(string(raw), "\n"+dir+"\n") {
+		t.Fatalf("note of %s: %q (%v)", dir, raw, err)
+	}
+	return n, true
+}
+
+// alive: pid is a process that has not ended (zombies have).
+func alive(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	return !strings.HasPrefix(s[strings.LastIndex(s, ")")+1:], " Z")
+}
+
+// slirpOf finds the slirp4netns that serves the network held by holder.
+func slirpOf(holder int) int {
+	want := "--userns-path\x00/proc/" + strconv.Itoa(holder) + "/ns/user\x00"
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline"); strings.Contains(string(cmd), want) && alive(pid) {
+			return pid
+		}
+	}
+	return 0
+}
+
+// stopKeeper ends a keeper the test left running (as a user would kill it).
+func stopKeeper(t *testing.T, n network) {
+	t.Cleanup(func() {
+		if alive(n.keeper) {
+			syscall.Kill(n.keeper, syscall.SIGTERM)
+		}
+	})
+}
+
+// waitGone waits until none of pids is alive.
+func waitGone(t *testing.T, what string, timeout time.Duration, pids ...int) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var left []string
+		for _, pid := range pids {
+			if pid != 0 && alive(pid) {
+				left = append(left, strconv.Itoa(pid))
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: processes %s still running after %v", what, strings.Join(left, " "), timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// netns runs claudebox -- readlink /proc/self/ns/net and says how long the
+// run took: claudebox ends with its command, not with the keeper it leaves.
+func netns(t *testing.T, env []string, dir string, args ...string) string {
+	t.Helper()
+	start := time.Now()
+	out := mustRun(t, env, dir, append(args, "--", "readlink", "/proc/self/ns/net")...)
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("claudebox took %v: something it left behind holds its output open", d)
+	}
+	return strings.TrimSpace(out)
+}
+
+// TestNetworkShared: the runs of one project share a network, another
+// project has its own, and the keepers outlive the runs.
+func TestNetworkShared(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 60)
+	other := filepath.Join(filepath.Dir(dir), "other")
+	if err := os.Mkdir(other, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	first := netns(t, env, dir)
+	n, ok := noted(t, runDir, dir)
+	if !ok {
+		t.Fatal("no note of the project's network after a run")
+	}
+	stopKeeper(t, n)
+	second := netns(t, env, dir)
+	elsewhere := netns(t, env, other)
+	if m, ok := noted(t, runDir, other); ok {
+		stopKeeper(t, m)
+	}
+	host, _ := os.Readlink("/proc/self/ns/net")
+	if first == "" || first != second || first == elsewhere || first == host || elsewhere == host {
+		t.Errorf("network namespaces: project %q then %q, other project %q, host %q", first, second, elsewhere, host)
+	}
+	if again, _ := noted(t, runDir, dir); again != n || !alive(n.keeper) || !alive(n.holder) || slirpOf(n.holder) == 0 {
+		t.Errorf("the network is not kept between runs: noted %+v then %+v", n, again)
+	}
+	// The note is the user's own.
+	st, err := os.Stat(filepath.Join(runDir, "claudebox"))
+	if err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("run directory: %v %v, want mode 0700", st.Mode(), err)
+	}
+}
+
+// TestNetworkKeptWhileUsed: with no idle time, the network still stays
+// while a run is in it (tap0 goes when slirp4netns does).
+func TestNetworkKeptWhileUsed(t *testing.T) {
+	t.Parallel()
+	env, dir, _ := keeperEnv(t, 0)
+	out := mustRun(t, env, dir, "--", "sh", "-c", "sleep 4; cat /proc/net/dev")
+	if !strings.Contains(out, "tap0:") {
+		t.Errorf("after 4 s the sandbox lost its network:\n%s", out)
+	}
+}
+
+// TestNetworkEnds: once unused for CLAUDEBOX_NET_IDLE seconds, the keeper,
+// the namespaces' holder and slirp4netns end, and the note goes.
+func TestNetworkEnds(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 2)
+	mustRun(t, env, dir, "--", "true")
+	n, ok := noted(t, runDir, dir)
+	if !ok {
+		t.Fatal("no note of the project's network after a run")
+	}
+	stopKeeper(t, n)
+	slirp := slirpOf(n.holder)
+	if slirp == 0 {
+		t.Fatal("no slirp4netns for the network")
+	}
+	waitGone(t, "2 s after the last run", 20*time.Second, n.keeper, n.holder, slirp)
+	if _, ok := noted(t, runDir, dir); ok {
+		t.Error("the note outlived the network")
+	}
+}
+
+// TestNetworkEndsWithProject: a keeper whose project is gone ends early.
+func TestNetworkEndsWithProject(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 600)
+	mustRun(t, env, dir, "--", "true")
+	n, ok := noted(t, runDir, dir)
+	if !ok {
+		t.Fatal("no note of the project's network after a run")
+	}
+	stopKeeper(t, n)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, "the project removed", 20*time.Second, n.keeper, n.holder)
+}
+
+// TestNetworkNeverJoinedStale: a note whose holder is gone, or names a
+// process that is not the one noted (a reused PID), is not joined: the run
+// gets a new network.
+func TestNetworkNeverJoinedStale(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 60)
+	before := netns(t, env, dir)
+	n, ok := noted(t, runDir, dir)
+	if !ok {
+		t.Fatal("no note of the project's network after a run")
+	}
+	stopKeeper(t, n)
+	// The keeper killed outright: its holder and slirp4netns end with it.
+	slirp := slirpOf(n.holder)
+	if err := syscall.Kill(n.keeper, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, "the keeper killed", 10*time.Second, n.keeper, n.holder, slirp)
+	if _, ok := noted(t, runDir, dir); !ok {
+		t.Fatal("the killed keeper's note is gone: the test needs it stale")
+	}
+	after := netns(t, env, dir)
+	m, ok := noted(t, runDir, dir)
+	if !ok || m.holder == n.holder || after == before {
+		t.Fatalf("after the keeper was killed: note %+v (was %+v), namespace %s (was %s)", m, n, after, before)
+	}
+	stopKeeper(t, m)
+
+	// A live process under the noted PID, started at another time: a
+	// sleep of the test's, which is in the host's namespaces.
+	sleep := exec.Command("sleep", "600")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sleep.Process.Kill()
+	note := filepath.Join(runDir, "claudebox", "net"+strings.ReplaceAll(strings.ReplaceAll(dir, "%", "%25"), "/", "%2F"))
+	forged := fmt.Sprintf("%d %d %d\n%s\n", sleep.Process.Pid, m.start, m.keeper, dir)
+	if err := os.WriteFile(note, []byte(forged), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	third := netns(t, env, dir)
+	host, _ := os.Readlink("/proc/self/ns/net")
+	if third == host || third == after {
+		t.Errorf("with a note naming another process, the run's network namespace is %s (host %s, previous %s)", third, host, after)
+	}
+	if k, ok := noted(t, runDir, dir); ok {
+		stopKeeper(t, k)
+		if k.holder == sleep.Process.Pid {
+			t.Error("the forged note was kept")
+		}
+	}
+}
