@@ -160,7 +160,10 @@ fi
 # which writeShellApplication puts first on PATH; on Debian it is /usr/bin.
 tools=(bwrap env bash git curl jq rg fd nix "," nix-locate node claude)
 # The network's tools run on the host side only: not on the sandbox's PATH.
-net_tools=(slirp4netns unshare nsenter ip cat)
+# A run needs nsenter to join its network; the keeper that makes it needs
+# the others (looked up only then: every PATH search shows in start-up).
+net_tools=(nsenter)
+keeper_tools=(slirp4netns unshare ip cat)
 declare -A tool_dir=()
 extra_binds=() # tool files outside the system directories and the Nix store
 declare -A tool_path=()
@@ -201,25 +204,24 @@ if [ "$audit" = 0 ]; then
   if [ "$run_claude" = 1 ] && [ -z "${tool_path[claude]:-}" ]; then
     die 1 "claude is not on PATH; install Claude Code, or run another command with claudebox -- COMMAND"
   fi
-  if [ "$net" = private ]; then
-    # The sandbox's own network needs these; without them claudebox stops
-    # rather than fall back to the host's network.
-    or_share="or pass --share-host-net to share the host's network (its localhost services, abstract sockets and cloud metadata become reachable)"
-    for tool in "${net_tools[@]}"; do
-      [ -n "${tool_path[$tool]:-}" ] && continue
-      case "$tool" in
-      slirp4netns) pkg=slirp4netns ;;
-      ip) pkg=iproute2 ;;
-      cat) pkg=coreutils ;;
-      *) pkg=util-linux ;;
-      esac
-      die 1 "$tool is not installed, and the sandbox's own network needs it; install it (Debian: apt-get install $pkg) or use the claudebox Nix package, $or_share"
-    done
-    if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
-      die 1 "/dev/net/tun is missing or not readable and writable by you, and slirp4netns needs it for the sandbox's own network (distributions ship it with mode 0666); fix it (as root: chmod 0666 /dev/net/tun), $or_share"
-    fi
-  fi
 fi
+# The sandbox's own network needs these; without them claudebox stops
+# rather than fall back to the host's network.
+or_share="or pass --share-host-net to share the host's network (its localhost services, abstract sockets and cloud metadata become reachable)"
+need_tools() { # need_tools TOOL...: each found on PATH (tool_path), or stop
+  local tool pkg
+  for tool in "$@"; do
+    [ -n "${tool_path[$tool]:-}" ] && continue
+    case "$tool" in
+    slirp4netns) pkg=slirp4netns ;;
+    ip) pkg=iproute2 ;;
+    cat) pkg=coreutils ;;
+    *) pkg=util-linux ;;
+    esac
+    die 1 "$tool is not installed, and the sandbox's own network needs it; install it (Debian: apt-get install $pkg) or use the claudebox Nix package, $or_share"
+  done
+}
+if [ "$audit" = 0 ] && [ "$net" = private ]; then need_tools "${net_tools[@]}"; fi
 
 # --- environment (allowlist) ---------------------------------------------------------
 # The sandbox gets only these variables (see setenv, below).
@@ -494,7 +496,9 @@ slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-sandbox --e
 if [ "$EUID" = 0 ]; then slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-seccomp); fi
 
 net_idle=${CLAUDEBOX_NET_IDLE:-300}
-[[ $net_idle =~ ^[0-9]{1,7}$ ]] || die 2 "CLAUDEBOX_NET_IDLE must be a number of seconds, not $net_idle"
+case "$net_idle" in
+"" | *[!0-9]* | ????????*) die 2 "CLAUDEBOX_NET_IDLE must be a number of seconds, not $net_idle" ;;
+esac
 # Where the keepers note their networks: a directory only the user can
 # enter (never mounted into a sandbox). One file a project, named by its
 # path (% and / escaped), holding "HOLDER STARTTIME KEEPER" and the path.
@@ -516,12 +520,14 @@ fi
 # /proc/PID/stat, after the command name, which may hold spaces and
 # parentheses); with PID, it names one process for good. It fails for a
 # process that has ended (a zombie: its namespaces are gone).
+# (Split by word splitting, not `read <<<`: a here-string costs 0.3 ms.)
 start=""
 start_of() {
   local stat fields
   start=""
   read -r stat 2>/dev/null </proc/"$1"/stat || return 1
-  read -ra fields <<<"${stat##*) }"
+  # shellcheck disable=SC2206 # split on purpose: numbers and one letter
+  fields=(${stat##*) })
   [ "${fields[0]:-Z}" != Z ] || return 1
   start=${fields[19]:-}
   [ -n "$start" ]
@@ -541,8 +547,10 @@ net_find() {
   line=${content%%$'\n'*}
   path=${content#*$'\n'}
   [ "$path" = "$project"$'\n' ] || return 1
-  read -r holder hstart _ <<<"$line"
-  [[ $holder =~ ^[0-9]+$ ]] || return 1
+  holder=${line%% *}
+  hstart=${line#* }
+  hstart=${hstart%% *}
+  case "$holder" in "" | *[!0-9]*) return 1 ;; esac
   start_of "$holder" && [ "$start" = "$hstart" ] || return 1
   net_holder=$holder
 }
@@ -557,12 +565,18 @@ net_keeper() {
   local holder hstart line routes ready slirp="" err members p retired_at=0 tick=5 routed me=$BASHPID
   trap '' INT HUP QUIT PIPE # not the terminal's: Ctrl-C is for the command
   trap 'exit 143' TERM      # through the EXIT trap
+  err=$net_dir/.err.$me
   # However it ends: slirp4netns stopped, the note removed if still its own.
-  trap '[ -z "$slirp" ] || kill "$slirp" 2>/dev/null; rm -f -- "${err:-}"
-    if [ -n "${holder:-}" ] && net_find && [ "$net_holder" = "$holder" ]; then rm -f -- "$net_file"; fi' EXIT
+  # shellcheck disable=SC2317 # run by the EXIT trap
+  keeper_end() {
+    set +o errexit
+    [ -z "$slirp" ] || kill "$slirp" 2>/dev/null
+    rm -f -- "$err"
+    if [ -n "${holder:-}" ] && net_find && [ "$net_holder" = "$holder" ]; then rm -f -- "$net_file"; fi
+  }
+  trap keeper_end EXIT
   unset envs args mounts # nothing secret, but none of the keeper's business
   cd /                   # keeps no project directory busy
-  err=$net_dir/.err.$me
   exec </dev/null >/dev/null 2>"$err"
   for p in /proc/self/fd/*; do # what the caller left open, but ours
     p=${p##*/}
@@ -658,7 +672,16 @@ net_keeper() {
 # net_start starts a keeper and sets net_holder once its network is up, or
 # stops claudebox with the keeper's reason: never a run without it.
 net_start() {
-  local status reply
+  local status reply tool path
+  hash -- "${keeper_tools[@]}" 2>/dev/null || :
+  for tool in "${keeper_tools[@]}"; do
+    path=${BASH_CMDS[$tool]-}
+    case "$path" in /*) tool_path[$tool]=$path ;; esac
+  done
+  need_tools "${keeper_tools[@]}"
+  if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
+    die 1 "/dev/net/tun is missing or not readable and writable by you, and slirp4netns needs it for the sandbox's own network (distributions ship it with mode 0666); fix it (as root: chmod 0666 /dev/net/tun), $or_share"
+  fi
   if [ ! -d "$net_dir" ]; then (umask 077 && mkdir -p -- "$net_dir") 2>/dev/null || :; fi
   [[ -d $net_dir && -O $net_dir && ! -L $net_dir ]] ||
     die 1 "$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; remove it, or set XDG_RUNTIME_DIR to a directory of yours"
@@ -754,7 +777,8 @@ if [ "$net" = private ]; then
   # Last, so that little time passes between finding the network and
   # joining it.
   net_find || net_start
-  net_pre=("${net_pre[@]//HOLDER/$net_holder}")
+  net_pre[1]=--user=/proc/$net_holder/ns/user
+  net_pre[2]=--net=/proc/$net_holder/ns/net
 fi
 
 # The filter goes to bwrap through a pipe without a fork (a process

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -254,5 +255,81 @@ func TestNetworkNeverJoinedStale(t *testing.T) {
 		if k.holder == sleep.Process.Pid {
 			t.Error("the forged note was kept")
 		}
+	}
+}
+
+// toolDir is a PATH directory with the system's tools of the given names
+// (symbolic links) and scripts standing in for others.
+func toolDir(t *testing.T, real []string, fake map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range real {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			t.Skipf("%s: %v", name, err)
+		}
+		if err := os.Symlink(p, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range fake {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestNetworkFailsClosed: when the network cannot be made (its routes or
+// slirp4netns fail, a tool is missing), the command never runs, claudebox
+// says why in one line, and nothing is left running or noted.
+func TestNetworkFailsClosed(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 60)
+	all := []string{"bwrap", "bash", "nsenter", "unshare", "ip", "cat", "slirp4netns", "mv", "mkdir", "rm", "readlink", "touch"}
+	without := func(name string) []string {
+		var out []string
+		for _, n := range all {
+			if n != name {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		bin  string
+		want string
+	}{
+		{"routes fail", toolDir(t, without("ip"), map[string]string{"ip": "echo 'RTNETLINK answers: Operation not permitted' >&2; exit 2"}),
+			`^claudebox: the sandbox's network could not be set up: could not add the blackhole routes for 169\.254\.0\.0/16 .* \(RTNETLINK answers: Operation not permitted\); or pass --share-host-net`},
+		{"slirp4netns fails", toolDir(t, without("slirp4netns"), map[string]string{"slirp4netns": "echo 'open(\"/dev/net/tun\"): No such device' >&2; exit 1"}),
+			`^claudebox: the sandbox's network could not be set up: slirp4netns could not connect the network namespace .*; or pass --share-host-net`},
+		{"slirp4netns missing", toolDir(t, without("slirp4netns"), nil),
+			`^claudebox: slirp4netns is not installed, and the sandbox's own network needs it; install it \(Debian: apt-get install slirp4netns\)`},
+		{"nsenter missing", toolDir(t, without("nsenter"), nil),
+			`^claudebox: nsenter is not installed, and the sandbox's own network needs it; install it \(Debian: apt-get install util-linux\)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			marker := filepath.Join(dir, "ran-"+strings.ReplaceAll(tt.name, " ", "-"))
+			r := claudebox(t, append(env, "PATH="+tt.bin), dir, "--", "touch", marker)
+			if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !regexp.MustCompile(tt.want).MatchString(r.Stderr) {
+				t.Errorf("exit %d, stderr %q; want exit 1 and one line matching %s", r.Code, r.Stderr, tt.want)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Error("the command ran")
+			}
+			if n, ok := noted(t, runDir, dir); ok {
+				t.Errorf("a network is noted: %+v", n)
+			}
+		})
+	}
+	// Nothing of the failed keepers is left: no slirp4netns serves a
+	// namespace no one can join.
+	time.Sleep(200 * time.Millisecond)
+	ents, _ := os.ReadDir(filepath.Join(runDir, "claudebox"))
+	for _, e := range ents {
+		t.Errorf("left in the run directory: %s", e.Name())
 	}
 }
