@@ -286,7 +286,7 @@ func toolDir(t *testing.T, real []string, fake map[string]string) string {
 func TestNetworkFailsClosed(t *testing.T) {
 	t.Parallel()
 	env, dir, runDir := keeperEnv(t, 60)
-	all := []string{"bwrap", "bash", "nsenter", "unshare", "ip", "cat", "slirp4netns", "mv", "mkdir", "rm", "readlink", "touch"}
+	all := []string{"bwrap", "bash", "nsenter", "unshare", "ip", "cat", "slirp4netns", "mv", "mkdir", "rm", "readlink"}
 	without := func(name string) []string {
 		var out []string
 		for _, n := range all {
@@ -310,10 +310,24 @@ func TestNetworkFailsClosed(t *testing.T) {
 		{"nsenter missing", toolDir(t, without("nsenter"), nil),
 			`^claudebox: nsenter is not installed, and the sandbox's own network needs it; install it \(Debian: apt-get install util-linux\)`},
 	}
+	// The control: with every tool, the command runs (and makes a network).
+	control := filepath.Join(dir, "ran-control")
+	if r := claudebox(t, append(env, "PATH="+toolDir(t, all, nil)), dir, "--", "bash", "-c", `: >"$0"`, control); r.Code != 0 {
+		t.Fatalf("control: exit %d\n%s", r.Code, r.Stderr)
+	}
+	if _, err := os.Stat(control); err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	n, ok := noted(t, runDir, dir)
+	if !ok {
+		t.Fatal("control: no network noted")
+	}
+	syscall.Kill(n.keeper, syscall.SIGTERM)
+	waitGone(t, "the control's keeper", 10*time.Second, n.keeper)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			marker := filepath.Join(dir, "ran-"+strings.ReplaceAll(tt.name, " ", "-"))
-			r := claudebox(t, append(env, "PATH="+tt.bin), dir, "--", "touch", marker)
+			r := claudebox(t, append(env, "PATH="+tt.bin), dir, "--", "bash", "-c", `: >"$0"`, marker)
 			if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !regexp.MustCompile(tt.want).MatchString(r.Stderr) {
 				t.Errorf("exit %d, stderr %q; want exit 1 and one line matching %s", r.Code, r.Stderr, tt.want)
 			}
