@@ -7,52 +7,23 @@
 # `bash claudebox.sh` on any Linux with bubblewrap.
 set -o errexit -o nounset -o pipefail
 
-usage() {
-  cat <<'EOF'
-Usage: claudebox [OPTIONS] [CLAUDE ARGS...]
-       claudebox [OPTIONS] -- COMMAND [ARGS...]
-
-Runs Claude Code (or COMMAND) in a bubblewrap sandbox that sees the project
-directory (read-write), Claude's config directory (read-write), the Nix store
-and a few /etc files (read-only), and nothing else of your home directory,
-environment, socket files (but the Nix daemon's) or processes. It gets a
-network of its own (slirp4netns): the internet, but not the host's localhost
-services, abstract sockets or the cloud metadata address. Options for Claude
-itself go after --, as in the second example.
-
-Options:
-  --project DIR     the project to mount read-write (default: the current
-                    directory); the sandbox starts in the current directory
-                    when it is inside DIR, else in DIR
-  --allow-env NAME  pass the host variable NAME into the sandbox as well
-                    (repeatable); everything else is dropped
-  --share-host-net  share the host's network instead: the sandbox can then
-                    reach services on the host's localhost, its abstract Unix
-                    sockets (X11, D-Bus) and 169.254.169.254 (cloud metadata)
-  --audit           print, as JSON, the command, environment, mounts,
-                    network and filters the sandbox would get, and exit
-                    without running
-  -h, --help        show this help
-
-Examples:
-  claudebox                         # Claude Code on the current directory
-  claudebox -- claude --resume      # Claude with its own options
-  claudebox --project ~/src/app -- bash    # a shell in the same sandbox
-  claudebox --allow-env AWS_PROFILE -- env # one more variable, explicitly
-  claudebox --audit | jq .env       # what the sandbox would see
-
-The sandbox's network is shared by the runs of one project and kept
-CLAUDEBOX_NET_IDLE seconds (default 300) after the last one ends, so that
-the next starts at once; CLAUDEBOX_NET_IDLE=0 ends it with the last run.
-
-Exit status: the command's own status; 2 for a usage error; 1 when claudebox
-cannot start the sandbox or its network (the message says why).
-EOF
-}
 
 die() { # die CODE MESSAGE: one line on stderr, then exit
   printf 'claudebox: %s\n' "$2" >&2
   exit "$1"
+}
+
+# The code of the rare paths (--help, --audit, and the keeper that the first
+# run of a project starts) comes last in this file, after the run's exec, so
+# that bash parses it only when it is needed: about 1 ms a run otherwise.
+# rare_code reads it from this file and defines it.
+rare_marker="# --- rare paths (see rare_code) ---"
+rare_code() {
+  local src
+  [ -r "${BASH_SOURCE[0]:-}" ] || die 1 "cannot read ${BASH_SOURCE[0]:-the script} to load its rare paths; run claudebox from its file"
+  IFS= read -r -d '' src <"${BASH_SOURCE[0]}" || :
+  case "$src" in *$'\n'"$rare_marker"$'\n'*) ;; *) die 1 "${BASH_SOURCE[0]} has no rare paths; reinstall claudebox" ;; esac
+  eval "${src#*$'\n'"$rare_marker"$'\n'}"
 }
 
 # --- options -----------------------------------------------------------------
@@ -65,6 +36,7 @@ run_claude=1
 while [ "$#" -gt 0 ]; do
   case "$1" in
   -h | --help)
+    rare_code
     usage
     exit 0
     ;;
@@ -555,6 +527,184 @@ net_find() {
   net_holder=$holder
 }
 
+
+# net_start starts a keeper and sets net_holder once its network is up, or
+# stops claudebox with the keeper's reason: never a run without it.
+net_start() {
+  local status reply tool path
+  rare_code
+  hash -- "${keeper_tools[@]}" 2>/dev/null || :
+  for tool in "${keeper_tools[@]}"; do
+    path=${BASH_CMDS[$tool]-}
+    case "$path" in /*) tool_path[$tool]=$path ;; esac
+  done
+  need_tools "${keeper_tools[@]}"
+  if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
+    die 1 "/dev/net/tun is missing or not readable and writable by you, and slirp4netns needs it for the sandbox's own network (distributions ship it with mode 0666); fix it (as root: chmod 0666 /dev/net/tun), $or_share"
+  fi
+  if [ ! -d "$net_dir" ]; then (umask 077 && mkdir -p -- "$net_dir") 2>/dev/null || :; fi
+  [[ -d $net_dir && -O $net_dir && ! -L $net_dir ]] ||
+    die 1 "$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; remove it, or set XDG_RUNTIME_DIR to a directory of yours"
+  exec 16<<<""
+  read -r -u 16
+  exec 18>/proc/self/fd/16
+  net_keeper 16<&- &
+  exec 18>&-
+  status="" reply=""
+  read -r -t 20 -u 16 status reply || :
+  exec 16<&-
+  case "$status" in
+  ok) net_holder=$reply ;;
+  error) die 1 "the sandbox's network could not be set up: $reply; $or_share" ;;
+  *) die 1 "the sandbox's network could not be set up: its keeper ended without saying why; $or_share" ;;
+  esac
+}
+
+net_pre=()
+if [ "$net" = private ]; then
+  # --unshare-user makes bwrap's own user namespace even for (namespaced)
+  # root; --uid/--gid keep the user's ids inside (the keeper's namespace
+  # maps them to 0).
+  args+=(--unshare-user --uid "$EUID" --gid "${GROUPS[0]}")
+  net_pre=("${tool_path[nsenter]:-nsenter}" --user=/proc/HOLDER/ns/user --net=/proc/HOLDER/ns/net --preserve-credentials)
+fi
+# The sandbox's resolv.conf: slirp4netns's DNS forwarder, and the host's
+# search and options lines.
+resolv=""
+if [ "$net" = private ]; then
+  resolv="nameserver 10.0.2.3"$'\n'
+  if [ -r /etc/resolv.conf ]; then
+    mapfile -t lines </etc/resolv.conf
+    for line in ${lines[@]+"${lines[@]}"}; do
+      case "$line" in nameserver*) ;; *) resolv+=$line$'\n' ;; esac
+    done
+  fi
+  args+=(--ro-bind-data 17 /etc/resolv.conf)
+  mounts+=("ro-bind-data${US}nameserver 10.0.2.3 (slirp4netns's DNS forwarder) and the host's search and options$US/etc/resolv.conf")
+fi
+
+# bwrap starts with an empty environment (`exec -c`) and sets the allowlist
+# itself (--setenv): --clearenv would still leave the host environment
+# readable at /proc/1/environ inside; this leaves nothing there.
+setenv=()
+for e in "${envs[@]}"; do setenv+=(--setenv "${e%%=*}" "${e#*=}"); done
+
+if [ "$audit" = 1 ]; then
+  rare_code
+  print_audit
+  exit 0
+fi
+
+if [ "$net" = private ]; then
+  # Last, so that little time passes between finding the network and
+  # joining it.
+  net_find || net_start
+  net_pre[1]=--user=/proc/$net_holder/ns/user
+  net_pre[2]=--net=/proc/$net_holder/ns/net
+fi
+
+# The filter goes to bwrap through a pipe without a fork (a process
+# substitution costs one): bash makes a small here-string a pipe, and the
+# pipe reopened through /proc/self/fd takes the bytes, NULs included, after
+# the here-string's newline is read off. Where bash gives a temporary file
+# instead (bash < 5.1, BASH_COMPAT=50), or /proc is missing, a process
+# substitution it is.
+{
+  if [ -p /proc/self/fd/10 ] && read -r -u 10 && printf '%b' "$bpf" >/proc/self/fd/10; then
+    exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}"
+  else
+    exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf")
+  fi
+} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 17<<<"$resolv"
+
+# --- rare paths (see rare_code) ---
+usage() {
+  cat <<'EOF'
+Usage: claudebox [OPTIONS] [CLAUDE ARGS...]
+       claudebox [OPTIONS] -- COMMAND [ARGS...]
+
+Runs Claude Code (or COMMAND) in a bubblewrap sandbox that sees the project
+directory (read-write), Claude's config directory (read-write), the Nix store
+and a few /etc files (read-only), and nothing else of your home directory,
+environment, socket files (but the Nix daemon's) or processes. It gets a
+network of its own (slirp4netns): the internet, but not the host's localhost
+services, abstract sockets or the cloud metadata address. Options for Claude
+itself go after --, as in the second example.
+
+Options:
+  --project DIR     the project to mount read-write (default: the current
+                    directory); the sandbox starts in the current directory
+                    when it is inside DIR, else in DIR
+  --allow-env NAME  pass the host variable NAME into the sandbox as well
+                    (repeatable); everything else is dropped
+  --share-host-net  share the host's network instead: the sandbox can then
+                    reach services on the host's localhost, its abstract Unix
+                    sockets (X11, D-Bus) and 169.254.169.254 (cloud metadata)
+  --audit           print, as JSON, the command, environment, mounts,
+                    network and filters the sandbox would get, and exit
+                    without running
+  -h, --help        show this help
+
+Examples:
+  claudebox                         # Claude Code on the current directory
+  claudebox -- claude --resume      # Claude with its own options
+  claudebox --project ~/src/app -- bash    # a shell in the same sandbox
+  claudebox --allow-env AWS_PROFILE -- env # one more variable, explicitly
+  claudebox --audit | jq .env       # what the sandbox would see
+
+The sandbox's network is shared by the runs of one project and kept
+CLAUDEBOX_NET_IDLE seconds (default 300) after the last one ends, so that
+the next starts at once; CLAUDEBOX_NET_IDLE=0 ends it with the last run.
+
+Exit status: the command's own status; 2 for a usage error; 1 when claudebox
+cannot start the sandbox or its network (the message says why).
+EOF
+}
+
+# print_audit prints, as JSON, what the sandbox would get (--audit).
+print_audit() {
+  if [ "$net" = private ]; then
+    host_addrs
+    if net_find; then net_pre=("${net_pre[@]//HOLDER/$net_holder}"); fi
+  fi
+  command -v jq >/dev/null 2>&1 || die 1 "--audit needs jq; install jq or use the claudebox Nix package"
+  # One string per item, separated by \x1e, on stdin: jq 1.6 has no --args
+  # that stops option parsing.
+  RS=$'\x1e'
+  printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" ${net_pre[@]+"${net_pre[@]}"} "${bwrap_bin:-bwrap}" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}" |
+  jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" \
+    --arg bpf "$bpf" --arg arch "$HOSTTYPE" --argjson n_env "${#envs[@]}" \
+    --argjson n_pre "$((${#net_pre[@]}))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg slirp "${slirp_opts[*]}" \
+    --arg hosts "${host_blocked[*]}" --arg holder "$net_holder" --arg state "$net_file" --argjson idle "$net_idle" \
+    --argjson n_mounts "${#mounts[@]}" --argjson n_cmd "${#cmd[@]}" '
+    (rtrimstr($rs) | split($rs)) as $a
+    | {
+        command: $a[$n_env + $n_mounts:$n_env + $n_mounts + $n_cmd],
+        project: $project,
+        chdir: $chdir,
+        env: ($a[:$n_env] | map(index("=") as $i | {key: .[:$i], value: .[$i + 1:]}) | from_entries),
+        mounts: ($a[$n_env:$n_env + $n_mounts] | map(split($us) | {type: .[0], source: .[1], target: .[2]}
+                 | if .source == "" then del(.source) else . end)),
+        namespaces: (if $net == "private"
+                     then {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], joined: ["net"], shared: []}
+                     else {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], shared: ["net"]} end),
+        network: (if $net == "private"
+                  then {mode: "private", via: "slirp4netns", host_loopback: false, host_abstract_sockets: false,
+                        blackholed: (($blocked | split(" ")) + ($hosts | split(" ") | map(select(. != "")))),
+                        slirp4netns: ($slirp | split(" ")),
+                        shared_by: "the claudebox runs of this project",
+                        keeper: {state: $state, idle_seconds: $idle,
+                                 holder_pid: (if $holder == "" then null else ($holder | tonumber) end)}}
+                  else {mode: "host", host_loopback: true, host_abstract_sockets: true, blackholed: []} end),
+        die_with_parent: true,
+        capabilities: [],
+        seccomp: {arch: $arch, blocked_ioctls: ["TIOCSTI", "TIOCLINUX"], errno: "EPERM",
+                  bpf: ($bpf | gsub("\\\\x"; ""))},
+        exec: $a[$n_env + $n_mounts + $n_cmd:],
+        bwrap: $a[$n_env + $n_mounts + $n_cmd + $n_pre:]
+      }'
+}
+
 # net_keeper runs in the background, detached from the terminal: it makes
 # the network, says "ok HOLDER" (or "error MESSAGE") on fd 18, then keeps it
 # while any process is in it, and CLAUDEBOX_NET_IDLE seconds more. The
@@ -668,129 +818,3 @@ net_keeper() {
   done
   exit 0
 }
-
-# net_start starts a keeper and sets net_holder once its network is up, or
-# stops claudebox with the keeper's reason: never a run without it.
-net_start() {
-  local status reply tool path
-  hash -- "${keeper_tools[@]}" 2>/dev/null || :
-  for tool in "${keeper_tools[@]}"; do
-    path=${BASH_CMDS[$tool]-}
-    case "$path" in /*) tool_path[$tool]=$path ;; esac
-  done
-  need_tools "${keeper_tools[@]}"
-  if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
-    die 1 "/dev/net/tun is missing or not readable and writable by you, and slirp4netns needs it for the sandbox's own network (distributions ship it with mode 0666); fix it (as root: chmod 0666 /dev/net/tun), $or_share"
-  fi
-  if [ ! -d "$net_dir" ]; then (umask 077 && mkdir -p -- "$net_dir") 2>/dev/null || :; fi
-  [[ -d $net_dir && -O $net_dir && ! -L $net_dir ]] ||
-    die 1 "$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; remove it, or set XDG_RUNTIME_DIR to a directory of yours"
-  exec 16<<<""
-  read -r -u 16
-  exec 18>/proc/self/fd/16
-  net_keeper 16<&- &
-  exec 18>&-
-  status="" reply=""
-  read -r -t 20 -u 16 status reply || :
-  exec 16<&-
-  case "$status" in
-  ok) net_holder=$reply ;;
-  error) die 1 "the sandbox's network could not be set up: $reply; $or_share" ;;
-  *) die 1 "the sandbox's network could not be set up: its keeper ended without saying why; $or_share" ;;
-  esac
-}
-
-net_pre=()
-if [ "$net" = private ]; then
-  # --unshare-user makes bwrap's own user namespace even for (namespaced)
-  # root; --uid/--gid keep the user's ids inside (the keeper's namespace
-  # maps them to 0).
-  args+=(--unshare-user --uid "$EUID" --gid "${GROUPS[0]}")
-  net_pre=("${tool_path[nsenter]:-nsenter}" --user=/proc/HOLDER/ns/user --net=/proc/HOLDER/ns/net --preserve-credentials)
-fi
-# The sandbox's resolv.conf: slirp4netns's DNS forwarder, and the host's
-# search and options lines.
-resolv=""
-if [ "$net" = private ]; then
-  resolv="nameserver 10.0.2.3"$'\n'
-  if [ -r /etc/resolv.conf ]; then
-    mapfile -t lines </etc/resolv.conf
-    for line in ${lines[@]+"${lines[@]}"}; do
-      case "$line" in nameserver*) ;; *) resolv+=$line$'\n' ;; esac
-    done
-  fi
-  args+=(--ro-bind-data 17 /etc/resolv.conf)
-  mounts+=("ro-bind-data${US}nameserver 10.0.2.3 (slirp4netns's DNS forwarder) and the host's search and options$US/etc/resolv.conf")
-fi
-
-# bwrap starts with an empty environment (`exec -c`) and sets the allowlist
-# itself (--setenv): --clearenv would still leave the host environment
-# readable at /proc/1/environ inside; this leaves nothing there.
-setenv=()
-for e in "${envs[@]}"; do setenv+=(--setenv "${e%%=*}" "${e#*=}"); done
-
-if [ "$audit" = 1 ]; then
-  if [ "$net" = private ]; then
-    host_addrs
-    if net_find; then net_pre=("${net_pre[@]//HOLDER/$net_holder}"); fi
-  fi
-  command -v jq >/dev/null 2>&1 || die 1 "--audit needs jq; install jq or use the claudebox Nix package"
-  # One string per item, separated by \x1e, on stdin: jq 1.6 has no --args
-  # that stops option parsing.
-  RS=$'\x1e'
-  printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" ${net_pre[@]+"${net_pre[@]}"} "${bwrap_bin:-bwrap}" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}" |
-  jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" \
-    --arg bpf "$bpf" --arg arch "$HOSTTYPE" --argjson n_env "${#envs[@]}" \
-    --argjson n_pre "$((${#net_pre[@]}))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg slirp "${slirp_opts[*]}" \
-    --arg hosts "${host_blocked[*]}" --arg holder "$net_holder" --arg state "$net_file" --argjson idle "$net_idle" \
-    --argjson n_mounts "${#mounts[@]}" --argjson n_cmd "${#cmd[@]}" '
-    (rtrimstr($rs) | split($rs)) as $a
-    | {
-        command: $a[$n_env + $n_mounts:$n_env + $n_mounts + $n_cmd],
-        project: $project,
-        chdir: $chdir,
-        env: ($a[:$n_env] | map(index("=") as $i | {key: .[:$i], value: .[$i + 1:]}) | from_entries),
-        mounts: ($a[$n_env:$n_env + $n_mounts] | map(split($us) | {type: .[0], source: .[1], target: .[2]}
-                 | if .source == "" then del(.source) else . end)),
-        namespaces: (if $net == "private"
-                     then {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], joined: ["net"], shared: []}
-                     else {unshare: ["user", "ipc", "pid", "uts", "cgroup", "mount"], shared: ["net"]} end),
-        network: (if $net == "private"
-                  then {mode: "private", via: "slirp4netns", host_loopback: false, host_abstract_sockets: false,
-                        blackholed: (($blocked | split(" ")) + ($hosts | split(" ") | map(select(. != "")))),
-                        slirp4netns: ($slirp | split(" ")),
-                        shared_by: "the claudebox runs of this project",
-                        keeper: {state: $state, idle_seconds: $idle,
-                                 holder_pid: (if $holder == "" then null else ($holder | tonumber) end)}}
-                  else {mode: "host", host_loopback: true, host_abstract_sockets: true, blackholed: []} end),
-        die_with_parent: true,
-        capabilities: [],
-        seccomp: {arch: $arch, blocked_ioctls: ["TIOCSTI", "TIOCLINUX"], errno: "EPERM",
-                  bpf: ($bpf | gsub("\\\\x"; ""))},
-        exec: $a[$n_env + $n_mounts + $n_cmd:],
-        bwrap: $a[$n_env + $n_mounts + $n_cmd + $n_pre:]
-      }'
-  exit 0
-fi
-
-if [ "$net" = private ]; then
-  # Last, so that little time passes between finding the network and
-  # joining it.
-  net_find || net_start
-  net_pre[1]=--user=/proc/$net_holder/ns/user
-  net_pre[2]=--net=/proc/$net_holder/ns/net
-fi
-
-# The filter goes to bwrap through a pipe without a fork (a process
-# substitution costs one): bash makes a small here-string a pipe, and the
-# pipe reopened through /proc/self/fd takes the bytes, NULs included, after
-# the here-string's newline is read off. Where bash gives a temporary file
-# instead (bash < 5.1, BASH_COMPAT=50), or /proc is missing, a process
-# substitution it is.
-{
-  if [ -p /proc/self/fd/10 ] && read -r -u 10 && printf '%b' "$bpf" >/proc/self/fd/10; then
-    exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}"
-  else
-    exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf")
-  fi
-} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 17<<<"$resolv"
