@@ -18,12 +18,17 @@ die() { # die CODE MESSAGE: one line on stderr, then exit
 # that bash parses it only when it is needed: about 1 ms a run otherwise.
 # rare_code reads it from this file and defines it.
 rare_marker="# --- rare paths (see rare_code) ---"
+# (Line by line: a glob like *"$rare_marker"* over the whole file takes
+# bash 300 ms.)
 rare_code() {
-  local src
+  local lines i src
   [ -r "${BASH_SOURCE[0]:-}" ] || die 1 "cannot read ${BASH_SOURCE[0]:-the script} to load its rare paths; run claudebox from its file"
-  IFS= read -r -d '' src <"${BASH_SOURCE[0]}" || :
-  case "$src" in *$'\n'"$rare_marker"$'\n'*) ;; *) die 1 "${BASH_SOURCE[0]} has no rare paths; reinstall claudebox" ;; esac
-  eval "${src#*$'\n'"$rare_marker"$'\n'}"
+  mapfile -t lines <"${BASH_SOURCE[0]}"
+  i=$((${#lines[@]} - 1)) # from the end: the marker is near it
+  while [ "$i" -ge 0 ] && [ "${lines[i]}" != "$rare_marker" ]; do i=$((i - 1)); done
+  [ "$i" -ge 0 ] || die 1 "${BASH_SOURCE[0]} has no rare paths; reinstall claudebox"
+  printf -v src '%s\n' "${lines[@]:i+1}"
+  eval "$src"
 }
 
 # --- options -----------------------------------------------------------------
@@ -712,7 +717,7 @@ print_audit() {
 # keeper writes to: if the keeper ends in any way, cat reads end of file and
 # exits, and slirp4netns, whose --exit-fd is another such pipe, exits too.
 net_keeper() {
-  local holder hstart line routes ready slirp="" err members p retired_at=0 tick=5 routed me=$BASHPID
+  local holder hstart line routes routes_pid ready slirp="" err members p retired_at=0 tick=5 routed me=$BASHPID
   trap '' INT HUP QUIT PIPE # not the terminal's: Ctrl-C is for the command
   trap 'exit 143' TERM      # through the EXIT trap
   err=$net_dir/.err.$me
@@ -727,6 +732,8 @@ net_keeper() {
   trap keeper_end EXIT
   unset envs args mounts # nothing secret, but none of the keeper's business
   cd /                   # keeps no project directory busy
+  umask 077
+  # The tools' messages, for keeper_fail (removed when the keeper ends).
   exec </dev/null >/dev/null 2>"$err"
   for p in /proc/self/fd/*; do # what the caller left open, but ours
     p=${p##*/}
@@ -749,8 +756,10 @@ net_keeper() {
   host_addrs
   routed="${host_blocked[*]}"
   printf -v routes 'route replace blackhole %s\n' "${net_blocked[@]}" ${host_blocked[@]+"${host_blocked[@]}"}
-  "${tool_path[nsenter]}" --target "$holder" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" ||
-    keeper_fail "could not add the blackhole routes for ${net_blocked[*]} in the network namespace"
+  # The routes go in while slirp4netns starts; both are done before
+  # anything joins.
+  "${tool_path[nsenter]}" --target "$holder" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" &
+  routes_pid=$!
   # slirp4netns's --exit-fd: the read end of a pipe (a here-string's,
   # emptied) whose only write end the keeper keeps, on fd 21.
   exec 20<<<""
@@ -773,13 +782,12 @@ net_keeper() {
     [ "$ready" = 1 ]
   }
   slirp_start || keeper_fail "slirp4netns could not connect the network namespace (run claudebox --audit for its options, and slirp4netns by hand to see why)"
-  if ! (umask 077 && printf '%s %s %s\n%s\n' "$holder" "$hstart" "$me" "$project" >"$net_file.$me") ||
-    ! mv -f -- "$net_file.$me" "$net_file"; then
-    keeper_fail "could not write $net_file"
-  fi
+  wait "$routes_pid" || keeper_fail "could not add the blackhole routes for ${net_blocked[*]} in the network namespace"
+  # One write of a few bytes: a reader sees all of it or, if it reads too
+  # early, a note that fails its checks (and starts a network of its own).
+  printf '%s %s %s\n%s\n' "$holder" "$hstart" "$me" "$project" >"$net_file" || keeper_fail "could not write $net_file"
   printf 'ok %s\n' "$holder" >&18
-  exec 18>&- 2>/dev/null
-  rm -f -- "$err"
+  exec 18>&-
   if [ "$net_idle" -lt 10 ]; then tick=1; fi
   idle_since=$SECONDS
   while :; do
