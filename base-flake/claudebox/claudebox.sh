@@ -726,7 +726,7 @@ net_keeper() {
   keeper_end() {
     set +o errexit
     [ -z "$slirp" ] || kill "$slirp" 2>/dev/null
-    rm -f -- "$err"
+    rm -f -- "$err" "$err.routes"
     if [ -n "${holder:-}" ] && net_find && [ "$net_holder" = "$holder" ]; then rm -f -- "$net_file"; fi
   }
   trap keeper_end EXIT
@@ -739,9 +739,9 @@ net_keeper() {
     p=${p##*/}
     case "$p" in 0 | 1 | 2 | 18 | 255) ;; *) eval "exec $p>&-" 2>/dev/null || : ;; esac
   done
-  keeper_fail() {
-    local why=""
-    [ ! -s "$err" ] || read -r why <"$err" || :
+  keeper_fail() { # keeper_fail MESSAGE [FILE]: FILE's first line is why
+    local why="" file=${2:-$err}
+    [ ! -s "$file" ] || read -r why <"$file" || :
     printf 'error %s%s\n' "$1" "${why:+ ($why)}" >&18
     exit 1
   }
@@ -758,7 +758,7 @@ net_keeper() {
   printf -v routes 'route replace blackhole %s\n' "${net_blocked[@]}" ${host_blocked[@]+"${host_blocked[@]}"}
   # The routes go in while slirp4netns starts; both are done before
   # anything joins.
-  "${tool_path[nsenter]}" --target "$holder" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" &
+  "${tool_path[nsenter]}" --target "$holder" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" 2>"$err.routes" &
   routes_pid=$!
   # slirp4netns's --exit-fd: the read end of a pipe (a here-string's,
   # emptied) whose only write end the keeper keeps, on fd 21.
@@ -782,7 +782,7 @@ net_keeper() {
     [ "$ready" = 1 ]
   }
   slirp_start || keeper_fail "slirp4netns could not connect the network namespace (run claudebox --audit for its options, and slirp4netns by hand to see why)"
-  wait "$routes_pid" || keeper_fail "could not add the blackhole routes for ${net_blocked[*]} in the network namespace"
+  wait "$routes_pid" || keeper_fail "could not add the blackhole routes for ${net_blocked[*]} in the network namespace" "$err.routes"
   # One write of a few bytes: a reader sees all of it or, if it reads too
   # early, a note that fails its checks (and starts a network of its own).
   printf '%s %s %s\n%s\n' "$holder" "$hstart" "$me" "$project" >"$net_file" || keeper_fail "could not write $net_file"

@@ -150,6 +150,12 @@ func TestNetworkShared(t *testing.T) {
 	if again, _ := noted(t, runDir, dir); again != n || !alive(n.keeper) || !alive(n.holder) || slirpOf(n.holder) == 0 {
 		t.Errorf("the network is not kept between runs: noted %+v then %+v", n, again)
 	}
+	// --audit names the network a run would join.
+	a := runAudit(t, env, dir, "x86_64", "--", "true")
+	if a.Network.Keeper.HolderPID == nil || *a.Network.Keeper.HolderPID != n.holder ||
+		!contains(a.Exec, "--net=/proc/"+strconv.Itoa(n.holder)+"/ns/net") {
+		t.Errorf("--audit with the network up: keeper %+v, exec %v", a.Network.Keeper, a.Exec[:4])
+	}
 	// The note is the user's own.
 	st, err := os.Stat(filepath.Join(runDir, "claudebox"))
 	if err != nil || st.Mode().Perm() != 0o700 {
@@ -345,5 +351,61 @@ func TestNetworkFailsClosed(t *testing.T) {
 	ents, _ := os.ReadDir(filepath.Join(runDir, "claudebox"))
 	for _, e := range ents {
 		t.Errorf("left in the run directory: %s", e.Name())
+	}
+}
+
+// TestNetworkOutlivesCtrlC: Ctrl-C (SIGINT to the terminal's foreground
+// process group) is for the command, not for the keeper started from it.
+func TestNetworkOutlivesCtrlC(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 60)
+	nap := "3600." + strconv.Itoa(os.Getpid()) + "1" // a sleep no one else runs
+	cmd := exec.Command("bash", script, "--", "sleep", nap)
+	cmd.Env, cmd.Dir = env, dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a job of its own, as a shell makes it
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	deadline := time.Now().Add(20 * time.Second)
+	for findProcess("sleep\x00"+nap) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the sandboxed sleep never started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	n, ok := noted(t, runDir, dir)
+	if !ok {
+		t.Fatal("no note of the project's network")
+	}
+	stopKeeper(t, n)
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("claudebox -- sleep did not end on SIGINT")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if !alive(n.keeper) || !alive(n.holder) || slirpOf(n.holder) == 0 {
+		t.Errorf("the network ended with Ctrl-C: keeper %v, holder %v, slirp4netns %d", alive(n.keeper), alive(n.holder), slirpOf(n.holder))
+	}
+}
+
+// TestNetworkRunDirChecked: a run directory that is not the user's own
+// directory (here a symbolic link elsewhere) is refused, in one line.
+func TestNetworkRunDirChecked(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 0)
+	if err := os.Symlink(t.TempDir(), filepath.Join(runDir, "claudebox")); err != nil {
+		t.Fatal(err)
+	}
+	r := claudebox(t, env, dir, "--", "true")
+	want := regexp.MustCompile(`^claudebox: .*/claudebox is not a directory of yours, and the keeper of the sandbox's network notes it there; remove it, or set XDG_RUNTIME_DIR to a directory of yours\n$`)
+	if r.Code != 1 || !want.MatchString(r.Stderr) {
+		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }
