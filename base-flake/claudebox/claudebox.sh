@@ -520,6 +520,10 @@ net_find() {
   local content line path holder hstart
   net_holder=""
   [ -f "$net_file" ] || return 1
+  # Only a note in the user's own directory is believed (/tmp/claudebox-UID
+  # could have been made by someone else, to be joined to their network).
+  [[ -O $net_dir && ! -L $net_dir && -O $net_file ]] ||
+    die 1 "$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; remove it, or set XDG_RUNTIME_DIR to a directory of yours"
   IFS= read -r -d '' content <"$net_file" || :
   line=${content%%$'\n'*}
   path=${content#*$'\n'}

@@ -406,6 +406,39 @@ func TestNetworkRunDirChecked(t *testing.T) {
 	r := claudebox(t, env, dir, "--", "true")
 	want := regexp.MustCompile(`^claudebox: .*/claudebox is not a directory of yours, and the keeper of the sandbox's network notes it there; remove it, or set XDG_RUNTIME_DIR to a directory of yours\n$`)
 	if r.Code != 1 || !want.MatchString(r.Stderr) {
-		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
+		t.Errorf("symbolic link: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	if os.Getuid() != 0 {
+		return
+	}
+	// Someone else's directory, with a note naming a live process with
+	// its right start time: never believed (as root, nsenter could join
+	// any process's namespaces).
+	other := filepath.Join(t.TempDir(), "run")
+	os.Mkdir(other, 0o755)
+	foreign := filepath.Join(other, "claudebox")
+	if err := os.Mkdir(foreign, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sleep := exec.Command("sleep", "600")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sleep.Process.Kill()
+	stat, _ := os.ReadFile("/proc/" + strconv.Itoa(sleep.Process.Pid) + "/stat")
+	fields := strings.Fields(string(stat)[strings.LastIndex(string(stat), ")")+1:])
+	name := "net" + strings.ReplaceAll(strings.ReplaceAll(dir, "%", "%25"), "/", "%2F")
+	note := fmt.Sprintf("%d %s %d\n%s\n", sleep.Process.Pid, fields[19], sleep.Process.Pid, dir)
+	if err := os.WriteFile(filepath.Join(foreign, name), []byte(note), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(foreign, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	os.Chown(filepath.Join(foreign, name), 65534, 65534)
+	// XDG_RUNTIME_DIR is root's own; its claudebox directory is not.
+	r = claudebox(t, append(env, "XDG_RUNTIME_DIR="+other), dir, "--", "true")
+	if r.Code != 1 || !want.MatchString(r.Stderr) {
+		t.Errorf("someone else's directory: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }
