@@ -362,6 +362,31 @@ func harness(raw string) int {
 
 	var res harnessResult
 	for _, args := range cfg.Runs {
+		if len(args) == 4 && args[0] == "!addr" {
+			// The host gains an address (args[1]) with a service on it
+			// (args[2]), then time passes (args[3]).
+			if out, err := exec.Command("ip", "addr", "add", args[1], "dev", "eth0").CombinedOutput(); err != nil {
+				return fail(fmt.Errorf("ip addr add %s: %v: %s", args[1], err, out))
+			}
+			l, err := net.Listen("tcp", args[2])
+			if err != nil {
+				return fail(err)
+			}
+			defer l.Close()
+			go func() {
+				for {
+					c, err := l.Accept()
+					if err != nil {
+						return
+					}
+					c.Close()
+				}
+			}()
+			d, _ := time.ParseDuration(args[3])
+			time.Sleep(d)
+			res.Runs = append(res.Runs, result{})
+			continue
+		}
 		cmd := exec.Command("bash", append([]string{script}, args...)...)
 		cmd.Env, cmd.Dir = cfg.Env, cfg.Dir
 		if cfg.UID != os.Getuid() {

@@ -3,6 +3,7 @@
 package claudebox_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -440,5 +441,44 @@ func TestNetworkRunDirChecked(t *testing.T) {
 	r = claudebox(t, append(env, "XDG_RUNTIME_DIR="+other), dir, "--", "true")
 	if r.Code != 1 || !want.MatchString(r.Stderr) {
 		t.Errorf("someone else's directory: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+}
+
+// TestNetworkHostAddressLater: an address the host gains while a network
+// is kept is blackholed in it too, within the keeper's tick.
+func TestNetworkHostAddressLater(t *testing.T) {
+	t.Parallel()
+	bin := claudeDir(t)
+	home := userHome(t, os.Getuid())
+	dir := filepath.Join(home, "src", "app")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := append(baseEnv(home, bin), "CLAUDEBOX_NET_IDLE=60") // a keeper that stays (tick: 5 s)
+	const later = "tcp:203.0.113.9:7005"
+	probe := []string{"report", marker, later, outbound}
+	res := runHarness(t, harnessConfig{UID: os.Getuid(), Home: home, Dir: dir, Env: env, Runs: [][]string{
+		probe, // makes the network
+		{"!addr", "203.0.113.9/32", "203.0.113.9:7005", "6s"},
+		probe, // joins it
+		append([]string{"--share-host-net"}, probe...),
+	}})
+	var reps [4]report
+	for _, i := range []int{0, 2, 3} {
+		if r := res.Runs[i]; r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &reps[i]) != nil {
+			t.Fatalf("run %d: exit %d\n%s%s", i, r.Code, r.Stdout, r.Stderr)
+		}
+	}
+	if reps[0].NetNS != reps[2].NetNS {
+		t.Fatalf("the second run has another network (%s, %s): the keeper did not stay", reps[0].NetNS, reps[2].NetNS)
+	}
+	if got := reps[2].Paths[later]; got == "connected" {
+		t.Errorf("%s, on an address the host gained after the network was made, is reachable from the sandbox", later)
+	}
+	if got := reps[2].Paths[outbound]; got != "connected" {
+		t.Errorf("%s from the sandbox: %q, want connected", outbound, got)
+	}
+	if got := reps[3].Paths[later]; got != "connected" {
+		t.Errorf("control: %s with --share-host-net: %q, want connected", later, got)
 	}
 }
