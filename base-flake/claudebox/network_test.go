@@ -482,3 +482,41 @@ func TestNetworkHostAddressLater(t *testing.T) {
 		t.Errorf("control: %s with --share-host-net: %q, want connected", later, got)
 	}
 }
+
+// TestNetworkConcurrentFirstRuns: first runs of one project started at
+// once each get a network (one keeper's note wins; each run joins the
+// network its own keeper made), and every keeper ends.
+func TestNetworkConcurrentFirstRuns(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 0)
+	const n = 4
+	results := make(chan result, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			cmd := exec.Command("bash", script, "--", "sh", "-c", "grep -c tap0 /proc/net/dev")
+			cmd.Env, cmd.Dir = env, dir
+			out, err := cmd.CombinedOutput()
+			code := 0
+			if err != nil {
+				code = -1
+			}
+			results <- result{Stdout: string(out), Code: code}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if r := <-results; r.Code != 0 || r.Stdout != "1\n" {
+			t.Errorf("a concurrent first run: exit %d, output %q", r.Code, r.Stdout)
+		}
+	}
+	// All keepers end (CLAUDEBOX_NET_IDLE=0): none is left noted.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, ok := noted(t, runDir, dir); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a network is still noted 15 s after the runs ended")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
