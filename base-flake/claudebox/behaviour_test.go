@@ -109,21 +109,28 @@ func TestDiesWithParent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer parent.Process.Kill()
-	deadline := time.Now().Add(20 * time.Second)
-	for findProcess("sleep\x00"+nap) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the sandboxed sleep never started")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitForProcess(t, "sleep\x00"+nap)
 	if err := parent.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	parent.Wait()
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for findProcess("sleep\x00"+nap) != 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the sandboxed command outlived the process that started claudebox")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitForProcess waits for a process whose command line starts with
+// cmdline (NUL-separated), as a sandboxed command that has started.
+func waitForProcess(t *testing.T, cmdline string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for findProcess(cmdline) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q never started", strings.ReplaceAll(cmdline, "\x00", " "))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

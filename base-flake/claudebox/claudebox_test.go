@@ -316,15 +316,7 @@ func harness(raw string) int {
 			return fail(err)
 		}
 		os.Chmod(p, 0o777)
-		go func() {
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
+		go serve(l)
 	}
 	internet, err := hostNetwork()
 	if err != nil {
@@ -373,15 +365,7 @@ func harness(raw string) int {
 				return fail(err)
 			}
 			defer l.Close()
-			go func() {
-				for {
-					c, err := l.Accept()
-					if err != nil {
-						return
-					}
-					c.Close()
-				}
-			}()
+			go serve(l)
 			d, _ := time.ParseDuration(args[3])
 			time.Sleep(d)
 			res.Runs = append(res.Runs, result{})
@@ -412,6 +396,29 @@ func harness(raw string) int {
 	return 0
 }
 
+// serve accepts connections on l and closes them, until l is closed.
+func serve(l net.Listener) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		c.Close()
+	}
+}
+
+// statFields is /proc/PID/stat split after the command name (which may
+// hold spaces): state, ppid, ..., so field N of proc(5) is [N-3]; nil when
+// there is no such process.
+func statFields(pid int) []string {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	s := string(stat)
+	return strings.Fields(s[strings.LastIndex(s, ")")+1:])
+}
+
 // killChildren ends every child of this process (and, through them, what
 // they hold: a keeper's namespace holder and slirp4netns end with it).
 func killChildren() {
@@ -422,9 +429,7 @@ func killChildren() {
 		if err != nil {
 			continue
 		}
-		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
-		s := string(stat)
-		if fields := strings.Fields(s[strings.LastIndex(s, ")")+1:]); len(fields) > 1 && fields[1] == self {
+		if fields := statFields(pid); len(fields) > 1 && fields[1] == self {
 			syscall.Kill(pid, syscall.SIGTERM)
 		}
 	}
@@ -520,15 +525,7 @@ func hostNetwork() (*exec.Cmd, error) {
 		if err != nil {
 			return err
 		}
-		go func() {
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
+		go serve(l)
 		return nil
 	}
 	for _, target := range hostOnly {

@@ -58,12 +58,8 @@ func noted(t *testing.T, runDir, dir string) (n network, ok bool) {
 
 // alive: pid is a process that has not ended (zombies have).
 func alive(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(stat)
-	return !strings.HasPrefix(s[strings.LastIndex(s, ")")+1:], " Z")
+	fields := statFields(pid)
+	return len(fields) > 0 && fields[0] != "Z"
 }
 
 // slirpOf finds the slirp4netns that serves the network held by holder.
@@ -175,17 +171,25 @@ func TestNetworkKeptWhileUsed(t *testing.T) {
 	}
 }
 
-// TestNetworkEnds: once unused for CLAUDEBOX_NET_IDLE seconds, the keeper,
-// the namespaces' holder and slirp4netns end, and the note goes.
-func TestNetworkEnds(t *testing.T) {
-	t.Parallel()
-	env, dir, runDir := keeperEnv(t, 2)
+// firstRun runs claudebox -- true in dir and returns the network it made
+// (whose keeper the test's end stops, if it still runs).
+func firstRun(t *testing.T, env []string, dir, runDir string) network {
+	t.Helper()
 	mustRun(t, env, dir, "--", "true")
 	n, ok := noted(t, runDir, dir)
 	if !ok {
 		t.Fatal("no note of the project's network after a run")
 	}
 	stopKeeper(t, n)
+	return n
+}
+
+// TestNetworkEnds: once unused for CLAUDEBOX_NET_IDLE seconds, the keeper,
+// the namespaces' holder and slirp4netns end, and the note goes.
+func TestNetworkEnds(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 2)
+	n := firstRun(t, env, dir, runDir)
 	slirp := slirpOf(n.holder)
 	if slirp == 0 {
 		t.Fatal("no slirp4netns for the network")
@@ -200,12 +204,7 @@ func TestNetworkEnds(t *testing.T) {
 func TestNetworkEndsWithProject(t *testing.T) {
 	t.Parallel()
 	env, dir, runDir := keeperEnv(t, 600)
-	mustRun(t, env, dir, "--", "true")
-	n, ok := noted(t, runDir, dir)
-	if !ok {
-		t.Fatal("no note of the project's network after a run")
-	}
-	stopKeeper(t, n)
+	n := firstRun(t, env, dir, runDir)
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -368,13 +367,7 @@ func TestNetworkOutlivesCtrlC(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	deadline := time.Now().Add(20 * time.Second)
-	for findProcess("sleep\x00"+nap) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the sandboxed sleep never started")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitForProcess(t, "sleep\x00"+nap)
 	n, ok := noted(t, runDir, dir)
 	if !ok {
 		t.Fatal("no note of the project's network")
@@ -426,10 +419,8 @@ func TestNetworkRunDirChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sleep.Process.Kill()
-	stat, _ := os.ReadFile("/proc/" + strconv.Itoa(sleep.Process.Pid) + "/stat")
-	fields := strings.Fields(string(stat)[strings.LastIndex(string(stat), ")")+1:])
 	name := "net" + strings.ReplaceAll(strings.ReplaceAll(dir, "%", "%25"), "/", "%2F")
-	note := fmt.Sprintf("%d %s %d\n%s\n", sleep.Process.Pid, fields[19], sleep.Process.Pid, dir)
+	note := fmt.Sprintf("%d %s %d\n%s\n", sleep.Process.Pid, statFields(sleep.Process.Pid)[19], sleep.Process.Pid, dir)
 	if err := os.WriteFile(filepath.Join(foreign, name), []byte(note), 0o644); err != nil {
 		t.Fatal(err)
 	}
