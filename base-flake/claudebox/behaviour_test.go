@@ -536,3 +536,48 @@ func TestProcEnvironEmpty(t *testing.T) {
 		t.Errorf("/proc/1/environ and env in claudebox: %q", got)
 	}
 }
+
+// TestNoHostDescriptors: descriptors the caller leaves open do not reach
+// the sandbox. A directory's would lead out of any mount namespace
+// (/proc/self/fd/N/home/... is the host's), a file's to the file.
+func TestNoHostDescriptors(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	home, dir := project(t)
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte(marker), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.Open("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	secret, err := os.Open(secretFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer secret.Close()
+	probe := `for f in 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -e /proc/self/fd/$f ] && echo "open $f"; done; ` +
+		`cat /proc/self/fd/4 /proc/self/fd/3` + secretFile + ` 2>/dev/null; true`
+	run := func(args ...string) string {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Env, cmd.Dir = baseEnv(home, claudeDir(t)), dir
+		cmd.ExtraFiles = []*os.File{root, secret} // fds 3 and 4
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	// The control: a plain shell sees both, and reads the secret through each.
+	if got := run("sh", "-c", probe); !strings.Contains(got, "open 3\nopen 4\n") || strings.Count(got, marker) != 2 {
+		t.Fatalf("control: the probe does not see the descriptors it was given:\n%s", got)
+	}
+	for _, mode := range [][]string{nil, {"--share-host-net"}} {
+		args := append(append([]string{"bash", script}, mode...), "--", "sh", "-c", probe)
+		if got := run(args...); got != "" {
+			t.Errorf("claudebox %v: descriptors of the caller inside:\n%s", mode, got)
+		}
+	}
+}

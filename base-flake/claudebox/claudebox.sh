@@ -227,6 +227,7 @@ done
 
 # --- mounts ----------------------------------------------------------------------------
 args=()
+fds=" 0 1 2 10" # the descriptors bwrap gets: stdio, the seccomp filter, and the data below
 mounts=() # for --audit: type, source, target separated by \x1f
 US=$'\x1f'
 add_mount() { # add_mount BWRAP_OPTION SOURCE TARGET
@@ -321,6 +322,7 @@ if [ -r /etc/nix/nix.conf ]; then
     nixconf+=$line$'\n'
   done
   args+=(--ro-bind-data 11 /etc/nix/nix.conf)
+  fds+=" 11"
   mounts+=("ro-bind-data$US/etc/nix/nix.conf without access-tokens$US/etc/nix/nix.conf")
 fi
 
@@ -362,6 +364,7 @@ if [ -n "$git_name$git_email" ]; then
   [ -z "$git_name" ] || gitconfig+=$'\t'"name = $git_name"$'\n'
   [ -z "$git_email" ] || gitconfig+=$'\t'"email = $git_email"$'\n'
   args+=(--file 12 "$home/.gitconfig")
+  fds+=" 12"
   mounts+=("file${US}user.name and user.email of the host's git config$US$home/.gitconfig")
 fi
 
@@ -589,6 +592,7 @@ if [ "$net" = private ]; then
     done
   fi
   args+=(--ro-bind-data 17 /etc/resolv.conf)
+  fds+=" 17"
   mounts+=("ro-bind-data${US}nameserver 10.0.2.3 (slirp4netns's DNS forwarder) and the host's search and options$US/etc/resolv.conf")
 fi
 
@@ -619,6 +623,13 @@ fi
 # instead (bash < 5.1, BASH_COMPAT=50), or /proc is missing, a process
 # substitution it is.
 {
+  # Only these descriptors go to bwrap (which passes on what it does not
+  # read itself): whatever else the caller left open is closed here, above
+  # all a directory's, which leads out of any mount namespace.
+  for fd in /proc/self/fd/*; do
+    fd=${fd##*/}
+    case "$fds " in *" $fd "*) ;; *) exec {fd}>&- ;; esac
+  done
   if [ -p /proc/self/fd/10 ] && read -r -u 10 && printf '%b' "$bpf" >/proc/self/fd/10; then
     exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}"
   else
