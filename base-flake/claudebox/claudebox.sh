@@ -445,24 +445,26 @@ args+=(--unshare-all --share-net --die-with-parent --cap-drop ALL --chdir "$chdi
 # The blackholed destinations, as `ip route` takes them:
 net_blocked=(169.254.0.0/16 fd00:ec2::254/128 100.100.100.200/32)
 
-# host_addrs sets host_blocked to each IPv4 address of the host as ADDR/32,
-# but loopback (the sandbox's own) and slirp4netns's 10.0.2.0/24 (its gateway
-# and DNS). They are the kernel's LOCAL routes in /proc/net/fib_trie, read
-# by bash in one go, with no process to start.
+# host_addrs sets host_blocked to each IPv4 address or range the host takes
+# as its own (ADDR/32, or ADDR/N for an address on lo with a prefix or an
+# AnyIP route), but loopback (the sandbox's own) and slirp4netns's
+# 10.0.2.0/24 (its gateway and DNS). They are the kernel's LOCAL routes in
+# /proc/net/fib_trie, read by bash in one go, with no process to start.
 host_blocked=()
 host_addrs() {
-  local lines line last="" found=" "
+  local lines line last="" found=" " range
   host_blocked=()
   mapfile -t lines </proc/net/fib_trie 2>/dev/null || return 0
   for line in ${lines[@]+"${lines[@]}"}; do
     line=${line#"${line%%[![:space:]]*}"}
     case "$line" in
       "|-- "*) last=${line#"|-- "} ;;
-      "/32 host LOCAL")
+      /[0-9]*" host LOCAL")
         case "$last" in 127.* | 10.0.2.* | "") continue ;; esac
-        case "$found" in *" $last "*) continue ;; esac
-        found+="$last "
-        host_blocked+=("$last/32")
+        range=$last${line%% *}
+        case "$found" in *" $range "*) continue ;; esac
+        found+="$range "
+        host_blocked+=("$range")
         ;;
     esac
   done
