@@ -8,8 +8,8 @@
 set -o errexit -o nounset -o pipefail
 
 
-die() { # die CODE MESSAGE: one line on stderr, then exit
-  printf 'claudebox: %s\n' "$2" >&2
+die() { # die CODE MESSAGE: one line on stderr (a newline in a path shows as \n), then exit
+  printf 'claudebox: %s\n' "${2//$'\n'/\\n}" >&2
   exit "$1"
 }
 
@@ -479,24 +479,42 @@ if [ "$EUID" = 0 ]; then slirp_opts=(--configure --mtu=65520 --disable-host-loop
 
 net_idle=${CLAUDEBOX_NET_IDLE:-300}
 case "$net_idle" in
-"" | *[!0-9]* | ????????*) die 2 "CLAUDEBOX_NET_IDLE must be a number of seconds, not $net_idle" ;;
+"" | *[!0-9]* | ????????*) die 2 "CLAUDEBOX_NET_IDLE must be a number of seconds from 0 to 9999999, not $net_idle" ;;
 esac
 # Where the keepers note their networks: a directory only the user can
-# enter (never mounted into a sandbox). One file a project, named by its
-# path (% and / escaped), holding "HOLDER STARTTIME KEEPER" and the path.
-if [[ ${XDG_RUNTIME_DIR:-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR ]]; then
+# enter, never inside what a sandbox can write. One file a project, named
+# by its path (% and / escaped), holding "HOLDER STARTTIME KEEPER" and the
+# path. XDG_RUNTIME_DIR is the user's own (a sticky one is a shared /tmp).
+net_dir=/tmp/claudebox-$EUID
+net_dir_fix="ask its owner or root to remove it, or set XDG_RUNTIME_DIR to a directory of yours"
+if [[ ${XDG_RUNTIME_DIR:-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR && ! -k $XDG_RUNTIME_DIR ]]; then
   net_dir=${XDG_RUNTIME_DIR%/}/claudebox
-else
-  net_dir=/tmp/claudebox-$EUID
+  net_dir_fix="remove it, or set XDG_RUNTIME_DIR to another directory of yours"
+  run_dir=$XDG_RUNTIME_DIR
+  if cd -P -- "$run_dir" 2>/dev/null; then
+    run_dir=$PWD
+    cd -P -- "$cwd"
+  fi
+  case "$run_dir/" in "$project"/* | "$config"/*)
+    die 1 "XDG_RUNTIME_DIR ($run_dir) is inside the project or Claude's config, which the sandbox can write, and the keeper's notes of its network would be there; set XDG_RUNTIME_DIR to a directory outside them (such as /run/user/$EUID), or unset it" ;;
+  esac
 fi
+not_yours="$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; $net_dir_fix"
 net_file=${project//%/%25}
-net_file=$net_dir/net${net_file//\//%2F}
-if [ "${#net_file}" -gt 4000 ] || [ "$((${#net_file} - ${#net_dir}))" -gt 250 ]; then
-  # Too long for a file name: its checksum (the path inside tells apart
-  # two projects that share one).
+net_file=net${net_file//\//%2F}
+# A file name has at most 255 bytes (not characters: LC_ALL=C counts bytes).
+name_bytes() {
+  local LC_ALL=C
+  name_len=${#net_file}
+}
+name_bytes
+if [ "$name_len" -gt 250 ]; then
+  # Too long: its checksum (the path inside tells apart two projects that
+  # share one).
   read -r net_sum _ < <(cksum <<<"$project")
-  net_file=$net_dir/net-cksum-$net_sum
+  net_file=net-cksum-$net_sum
 fi
+net_file=$net_dir/$net_file
 
 # start_of PID sets start to the start time of process PID (field 22 of
 # /proc/PID/stat, after the command name, which may hold spaces and
@@ -527,8 +545,8 @@ net_find() {
   [ -f "$net_file" ] || return 1
   # Only a note in the user's own directory is believed (/tmp/claudebox-UID
   # could have been made by someone else, to be joined to their network).
-  [[ -O $net_dir && ! -L $net_dir && -O $net_file ]] ||
-    die 1 "$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; remove it, or set XDG_RUNTIME_DIR to a directory of yours"
+  [[ -O $net_dir && ! -L $net_dir ]] || die 1 "$not_yours"
+  [[ -O $net_file ]] || die 1 "$net_file is not yours, and claudebox only joins networks noted by your own keepers; remove it"
   IFS= read -r -d '' content <"$net_file" || :
   line=${content%%$'\n'*}
   path=${content#*$'\n'}
@@ -557,8 +575,7 @@ net_start() {
     die 1 "/dev/net/tun is missing or not readable and writable by you, and slirp4netns needs it for the sandbox's own network (distributions ship it with mode 0666); fix it (as root: chmod 0666 /dev/net/tun), $or_share"
   fi
   if [ ! -d "$net_dir" ]; then (umask 077 && mkdir -p -- "$net_dir") 2>/dev/null || :; fi
-  [[ -d $net_dir && -O $net_dir && ! -L $net_dir ]] ||
-    die 1 "$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; remove it, or set XDG_RUNTIME_DIR to a directory of yours"
+  [[ -d $net_dir && -O $net_dir && ! -L $net_dir ]] || die 1 "$not_yours"
   exec 16<<<""
   read -r -u 16
   exec 18>/proc/self/fd/16

@@ -398,7 +398,7 @@ func TestNetworkRunDirChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := claudebox(t, env, dir, "--", "true")
-	want := regexp.MustCompile(`^claudebox: .*/claudebox is not a directory of yours, and the keeper of the sandbox's network notes it there; remove it, or set XDG_RUNTIME_DIR to a directory of yours\n$`)
+	want := regexp.MustCompile(`^claudebox: .*/claudebox is not a directory of yours, and the keeper of the sandbox's network notes it there; (remove it, or set XDG_RUNTIME_DIR to another directory of yours|ask its owner or root to remove it, or set XDG_RUNTIME_DIR to a directory of yours)\n$`)
 	if r.Code != 1 || !want.MatchString(r.Stderr) {
 		t.Errorf("symbolic link: exit %d, stderr %q", r.Code, r.Stderr)
 	}
@@ -509,5 +509,49 @@ func TestNetworkConcurrentFirstRuns(t *testing.T) {
 			t.Fatal("a network is still noted 15 s after the runs ended")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestNetworkNotePlace: where the keeper notes a network. XDG_RUNTIME_DIR
+// when it is the user's own and not a shared sticky directory, else
+// /tmp/claudebox-UID; never inside what the sandbox can write; a name in
+// bytes, so a long path of non-ASCII letters gets a checksum name and works.
+func TestNetworkNotePlace(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 0)
+	state := func(env []string, dir string) string {
+		return runAudit(t, env, dir, "x86_64", "--", "true").Network.Keeper.State
+	}
+	if got := state(env, dir); !strings.HasPrefix(got, filepath.Join(runDir, "claudebox", "net%2F")) {
+		t.Errorf("note with XDG_RUNTIME_DIR=%s: %s", runDir, got)
+	}
+	sticky := t.TempDir()
+	if err := os.Chmod(sticky, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	fallback := fmt.Sprintf("/tmp/claudebox-%d/net%%2F", os.Getuid())
+	if got := state(append(env, "XDG_RUNTIME_DIR="+sticky), dir); !strings.HasPrefix(got, fallback) {
+		t.Errorf("note with a sticky XDG_RUNTIME_DIR: %s, want %s...", got, fallback)
+	}
+	inside := filepath.Join(dir, "run")
+	if err := os.Mkdir(inside, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r := claudebox(t, append(env, "XDG_RUNTIME_DIR="+inside), dir, "--", "true")
+	if r.Code != 1 || !strings.HasPrefix(r.Stderr, "claudebox: XDG_RUNTIME_DIR ("+inside+") is inside the project or Claude's config") ||
+		strings.Count(r.Stderr, "\n") != 1 {
+		t.Errorf("XDG_RUNTIME_DIR inside the project: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	// 100 two-byte letters twice: 400 bytes of name, 200 characters.
+	long := filepath.Join(dir, strings.Repeat("é", 100), strings.Repeat("ü", 100))
+	if err := os.MkdirAll(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	utf8 := append(env, "LANG=C.UTF-8")
+	if got := state(utf8, long); !strings.HasPrefix(got, filepath.Join(runDir, "claudebox", "net-cksum-")) {
+		t.Errorf("note of a long non-ASCII path: %s", got)
+	}
+	if out := mustRun(t, utf8, long, "--", "sh", "-c", "grep -c tap0 /proc/net/dev"); out != "1\n" {
+		t.Errorf("a run in a long non-ASCII path: %q", out)
 	}
 }
