@@ -579,7 +579,12 @@ net_start() {
   exec 16<<<""
   read -r -u 16
   exec 18>/proc/self/fd/16
+  # A process group of its own (job control on for this one start): what
+  # is sent to the run's group (Ctrl-C, Ctrl-Z, `timeout`, `kill %1`) is
+  # not for the keeper, whose network other runs may be using.
+  set -m
   net_keeper 16<&- &
+  set +m
   exec 18>&-
   status="" reply=""
   read -r -t 20 -u 16 status reply || :
@@ -752,7 +757,7 @@ print_audit() {
 # exits, and slirp4netns, whose --exit-fd is another such pipe, exits too.
 net_keeper() {
   local holder hstart line routes routes_pid ready slirp="" err members p retired_at=0 tick=5 routed me=$BASHPID
-  trap '' INT HUP QUIT PIPE # not the terminal's: Ctrl-C is for the command
+  trap '' INT HUP QUIT PIPE TSTP TTIN TTOU # not the terminal's, nor its job's
   trap 'exit 143' TERM      # through the EXIT trap
   err=$net_dir/.err.$me
   # However it ends: slirp4netns stopped, the note removed if still its own.

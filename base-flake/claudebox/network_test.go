@@ -354,38 +354,52 @@ func TestNetworkFailsClosed(t *testing.T) {
 	}
 }
 
-// TestNetworkOutlivesCtrlC: Ctrl-C (SIGINT to the terminal's foreground
-// process group) is for the command, not for the keeper started from it.
-func TestNetworkOutlivesCtrlC(t *testing.T) {
+// TestNetworkOutlivesJobSignals: what is sent to the run's process group
+// (Ctrl-C, Ctrl-Z, and SIGTERM as `timeout` and `kill %1` send it) is for
+// the command, not for the keeper started from it, whose network other
+// runs may be using.
+func TestNetworkOutlivesJobSignals(t *testing.T) {
 	t.Parallel()
-	env, dir, runDir := keeperEnv(t, 60)
-	nap := "3600." + strconv.Itoa(os.Getpid()) + "1" // a sleep no one else runs
-	cmd := exec.Command("bash", script, "--", "sleep", nap)
-	cmd.Env, cmd.Dir = env, dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a job of its own, as a shell makes it
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	waitForProcess(t, "sleep\x00"+nap)
-	n, ok := noted(t, runDir, dir)
-	if !ok {
-		t.Fatal("no note of the project's network")
-	}
-	stopKeeper(t, n)
-	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("claudebox -- sleep did not end on SIGINT")
-	}
-	time.Sleep(200 * time.Millisecond)
-	if !alive(n.keeper) || !alive(n.holder) || slirpOf(n.holder) == 0 {
-		t.Errorf("the network ended with Ctrl-C: keeper %v, holder %v, slirp4netns %d", alive(n.keeper), alive(n.holder), slirpOf(n.holder))
+	for i, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGTSTP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			// A project of its own: this run starts the keeper, from its
+			// own process group.
+			env, dir, runDir := keeperEnv(t, 60)
+			nap := "3600." + strconv.Itoa(os.Getpid()) + strconv.Itoa(i) // a sleep no one else runs
+			cmd := exec.Command("bash", script, "--", "sleep", nap)
+			cmd.Env, cmd.Dir = env, dir
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a job of its own, as a shell makes it
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			waitForProcess(t, "sleep\x00"+nap)
+			n, ok := noted(t, runDir, dir)
+			if !ok {
+				t.Fatal("no note of the project's network")
+			}
+			stopKeeper(t, n)
+			if err := syscall.Kill(-cmd.Process.Pid, sig); err != nil {
+				t.Fatal(err)
+			}
+			if sig == syscall.SIGTSTP {
+				time.Sleep(300 * time.Millisecond)
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // ends the stopped job
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("claudebox -- sleep did not end on %v", sig)
+			}
+			time.Sleep(200 * time.Millisecond)
+			for what, pid := range map[string]int{"keeper": n.keeper, "holder": n.holder, "slirp4netns": slirpOf(n.holder)} {
+				if f := statFields(pid); pid == 0 || len(f) == 0 || f[0] == "Z" || f[0] == "T" {
+					t.Errorf("after %v to the run's group, the network's %s (pid %d) is %v", sig, what, pid, f[:min(1, len(f))])
+				}
+			}
+		})
 	}
 }
 
