@@ -140,7 +140,7 @@ tools=(bwrap env bash git curl jq rg fd nix "," nix-locate node claude)
 # A run needs nsenter to join its network; the keeper that makes it needs
 # the others (looked up only then: every PATH search shows in start-up).
 net_tools=(nsenter)
-keeper_tools=(slirp4netns unshare ip cat)
+keeper_tools=(slirp4netns unshare ip cat flock)
 declare -A tool_dir=()
 extra_binds=() # tool files outside the system directories and the Nix store
 declare -A tool_path=()
@@ -563,7 +563,7 @@ net_find() {
 # net_start starts a keeper and sets net_holder once its network is up, or
 # stops claudebox with the keeper's reason: never a run without it.
 net_start() {
-  local status reply tool path
+  local status reply tool path lock
   rare_code
   hash -- "${keeper_tools[@]}" 2>/dev/null || :
   for tool in "${keeper_tools[@]}"; do
@@ -576,6 +576,16 @@ net_start() {
   fi
   if [ ! -d "$net_dir" ]; then (umask 077 && mkdir -p -- "$net_dir") 2>/dev/null || :; fi
   [[ -d $net_dir && -O $net_dir && ! -L $net_dir ]] || die 1 "$not_yours"
+  # One run at a time starts a keeper: first runs started together share
+  # the network the first of them makes (the lock is on the open file, so
+  # it lasts until this run closes it, once the network is noted).
+  exec {lock}>>"$net_dir/.lock"
+  "${tool_path[flock]}" -w 30 "$lock" ||
+    die 1 "another claudebox held $net_dir/.lock for 30 s while starting a network; try again, or end it"
+  if net_find; then # made by the run that held the lock
+    exec {lock}>&-
+    return
+  fi
   exec 16<<<""
   read -r -u 16
   exec 18>/proc/self/fd/16
@@ -587,11 +597,13 @@ net_start() {
   set +m
   exec 18>&-
   status="" reply=""
-  read -r -t 20 -u 16 status reply || :
-  exec 16<&-
+  # The keeper waits 10 s at most for each of its steps.
+  read -r -t 30 -u 16 status reply || [ "$?" -le 128 ] || status=timeout
+  exec 16<&- {lock}>&-
   case "$status" in
   ok) net_holder=$reply ;;
   error) die 1 "the sandbox's network could not be set up: $reply; $or_share" ;;
+  timeout) die 1 "the sandbox's network was not set up within 30 s (its keeper goes on and ends by itself); $or_share" ;;
   *) die 1 "the sandbox's network could not be set up: its keeper ended without saying why; $or_share" ;;
   esac
 }
@@ -636,6 +648,10 @@ if [ "$net" = private ]; then
   # Last, so that little time passes between finding the network and
   # joining it.
   net_find || net_start
+  # (nsenter's own message, were the network gone in the meantime, would
+  # not say what to do.)
+  [ -e "/proc/$net_holder/ns/net" ] ||
+    die 1 "the sandbox's network ended as this run joined it (was its keeper stopped?); run claudebox again"
   net_pre[1]=--user=/proc/$net_holder/ns/user
   net_pre[2]=--net=/proc/$net_holder/ns/net
 fi
@@ -756,48 +772,51 @@ print_audit() {
 # keeper writes to: if the keeper ends in any way, cat reads end of file and
 # exits, and slirp4netns, whose --exit-fd is another such pipe, exits too.
 net_keeper() {
-  local holder hstart line routes routes_pid ready slirp="" err members p retired_at=0 tick=5 routed me=$BASHPID
+  # Its state is global, not local: when errexit ends a function, bash drops
+  # its locals before the EXIT trap runs, and keeper_end needs them.
+  keeper_holder="" keeper_slirp="" keeper_err=$net_dir/.err.$BASHPID
+  local hstart line routes routes_pid ready members p retired_at=0 tick=5 routed me=$BASHPID
   trap '' INT HUP QUIT PIPE TSTP TTIN TTOU # not the terminal's, nor its job's
-  trap 'exit 143' TERM      # through the EXIT trap
-  err=$net_dir/.err.$me
+  trap 'exit 143' TERM                     # through the EXIT trap
   # However it ends: slirp4netns stopped, the note removed if still its own.
   # shellcheck disable=SC2317 # run by the EXIT trap
   keeper_end() {
     set +o errexit
-    [ -z "$slirp" ] || kill "$slirp" 2>/dev/null
-    rm -f -- "$err" "$err.routes"
-    if [ -n "${holder:-}" ] && net_find && [ "$net_holder" = "$holder" ]; then rm -f -- "$net_file"; fi
+    [ -z "$keeper_slirp" ] || kill "$keeper_slirp" 2>/dev/null
+    rm -f -- "$keeper_err" "$keeper_err.routes" "$keeper_err.slirp"
+    if [ -n "$keeper_holder" ] && net_find && [ "$net_holder" = "$keeper_holder" ]; then rm -f -- "$net_file"; fi
   }
   trap keeper_end EXIT
   unset envs args mounts # nothing secret, but none of the keeper's business
   cd /                   # keeps no project directory busy
   umask 077
   # The tools' messages, for keeper_fail (removed when the keeper ends).
-  exec </dev/null >/dev/null 2>"$err"
+  exec </dev/null >/dev/null 2>"$keeper_err"
   for p in /proc/self/fd/*; do # what the caller left open, but ours
     p=${p##*/}
-    case "$p" in 0 | 1 | 2 | 18 | 255) ;; *) eval "exec $p>&-" 2>/dev/null || : ;; esac
+    case "$p" in 0 | 1 | 2 | 18 | 255) ;; *) exec {p}>&- ;; esac
   done
   keeper_fail() { # keeper_fail MESSAGE [FILE]: FILE's first line is why
-    local why="" file=${2:-$err}
+    local why="" file=${2:-$keeper_err}
     [ ! -s "$file" ] || read -r why <"$file" || :
     printf 'error %s%s\n' "$1" "${why:+ ($why)}" >&18
     exit 1
   }
   coproc HOLDER { exec -c "${tool_path[unshare]}" --user --map-root-user --net -- "${tool_path[cat]}"; }
-  holder=$HOLDER_PID
+  keeper_holder=$HOLDER_PID
   exec 22<&"${HOLDER[0]}" 23>&"${HOLDER[1]}" # ours, even once bash drops the coproc's
   printf 'x\n' >&23 || keeper_fail "unshare could not make the network's namespaces"
   # cat echoes the line once it runs, so once unshare made the namespaces.
   read -r -t 10 -u 22 line || keeper_fail "unshare could not make the network's namespaces"
-  start_of "$holder" || keeper_fail "the process holding the network's namespaces ended"
+  start_of "$keeper_holder" || keeper_fail "the process holding the network's namespaces ended"
   hstart=$start
   host_addrs
   routed="${host_blocked[*]}"
   printf -v routes 'route replace blackhole %s\n' "${net_blocked[@]}" ${host_blocked[@]+"${host_blocked[@]}"}
   # The routes go in while slirp4netns starts; both are done before
-  # anything joins.
-  "${tool_path[nsenter]}" --target "$holder" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" 2>"$err.routes" &
+  # anything joins. Tools start with an empty environment (exec -c).
+  (exec -c "${tool_path[nsenter]}" --target "$keeper_holder" --user --net --preserve-credentials \
+    "${tool_path[ip]}" -batch -) <<<"$routes" 2>"$keeper_err.routes" &
   routes_pid=$!
   # slirp4netns's --exit-fd: the read end of a pipe (a here-string's,
   # emptied) whose only write end the keeper keeps, on fd 21.
@@ -811,21 +830,23 @@ net_keeper() {
     exec 16<<<""
     read -r -u 16
     exec 19>/proc/self/fd/16
-    (exec -c "${tool_path[slirp4netns]}" "${slirp_opts[@]}" --userns-path "/proc/$holder/ns/user" \
-      --ready-fd 19 --exit-fd 20 "$holder" tap0 16<&- 21>&- 22<&- 23>&-) &
-    slirp=$!
+    (exec -c "${tool_path[slirp4netns]}" "${slirp_opts[@]}" --userns-path "/proc/$keeper_holder/ns/user" \
+      --ready-fd 19 --exit-fd 20 "$keeper_holder" tap0 16<&- 21>&- 22<&- 23>&- 2>"$keeper_err.slirp") &
+    keeper_slirp=$!
     exec 19>&-
     ready=""
     read -r -n 1 -t 10 -u 16 ready || :
     exec 16<&-
     [ "$ready" = 1 ]
   }
-  slirp_start || keeper_fail "slirp4netns could not connect the network namespace (run claudebox --audit for its options, and slirp4netns by hand to see why)"
-  wait "$routes_pid" || keeper_fail "could not add the blackhole routes for ${net_blocked[*]} in the network namespace" "$err.routes"
+  slirp_start || keeper_fail "slirp4netns could not connect the network namespace (run claudebox --audit for its options, and slirp4netns by hand to see why)" "$keeper_err.slirp"
+  wait "$routes_pid" || keeper_fail "could not add the blackhole routes for ${net_blocked[*]} in the network namespace" "$keeper_err.routes"
   # One write of a few bytes: a reader sees all of it or, if it reads too
   # early, a note that fails its checks (and starts a network of its own).
-  printf '%s %s %s\n%s\n' "$holder" "$hstart" "$me" "$project" >"$net_file" || keeper_fail "could not write $net_file"
-  printf 'ok %s\n' "$holder" >&18
+  printf '%s %s %s\n%s\n' "$keeper_holder" "$hstart" "$me" "$project" >"$net_file" || keeper_fail "could not write $net_file"
+  # If the run that started it is gone (it waits 30 s), this fails and the
+  # keeper ends, removing the note.
+  printf 'ok %s\n' "$keeper_holder" >&18
   exec 18>&-
   if [ "$net_idle" -lt 10 ]; then tick=1; fi
   idle_since=$SECONDS
@@ -834,17 +855,18 @@ net_keeper() {
     # it is gone, and the network with it.
     if read -r -t "$tick" -u 22 line; then :; elif [ "$?" -le 128 ]; then break; fi
     # A slirp4netns that died is started again (tap0 went with it).
-    kill -0 "$slirp" 2>/dev/null || slirp_start || break
+    kill -0 "$keeper_slirp" 2>/dev/null || slirp_start || break
     # Addresses the host gained since are blackholed too.
     host_addrs
     if [ "${host_blocked[*]}" != "$routed" ] && [ "${#host_blocked[@]}" -gt 0 ]; then
       printf -v routes 'route replace blackhole %s\n' "${host_blocked[@]}"
-      "${tool_path[nsenter]}" --target "$holder" --user --net --preserve-credentials "${tool_path[ip]}" -batch - <<<"$routes" || break
+      (exec -c "${tool_path[nsenter]}" --target "$keeper_holder" --user --net --preserve-credentials \
+        "${tool_path[ip]}" -batch -) <<<"$routes" || break
       routed="${host_blocked[*]}"
     fi
     members=0
     for p in /proc/[0-9]*; do
-      if [ "$p" != "/proc/$holder" ] && [ "$p/ns/net" -ef "/proc/$holder/ns/net" ]; then
+      if [ "$p" != "/proc/$keeper_holder" ] && [ "$p/ns/net" -ef "/proc/$keeper_holder/ns/net" ]; then
         members=1
         break
       fi
@@ -858,7 +880,7 @@ net_keeper() {
       # network of their own; one that read the file just before finds
       # this one still there (at least 1 s more, and as long as it is in
       # use).
-      if net_find && [ "$net_holder" = "$holder" ]; then rm -f -- "$net_file"; fi
+      if net_find && [ "$net_holder" = "$keeper_holder" ]; then rm -f -- "$net_file"; fi
       retired_at=$SECONDS
       tick=1
     fi

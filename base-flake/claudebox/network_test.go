@@ -292,7 +292,7 @@ func toolDir(t *testing.T, real []string, fake map[string]string) string {
 func TestNetworkFailsClosed(t *testing.T) {
 	t.Parallel()
 	env, dir, runDir := keeperEnv(t, 60)
-	all := []string{"bwrap", "bash", "nsenter", "unshare", "ip", "cat", "slirp4netns", "mv", "mkdir", "rm", "readlink"}
+	all := []string{"bwrap", "bash", "nsenter", "unshare", "ip", "cat", "slirp4netns", "flock", "mkdir", "rm", "readlink"}
 	without := func(name string) []string {
 		var out []string
 		for _, n := range all {
@@ -310,7 +310,7 @@ func TestNetworkFailsClosed(t *testing.T) {
 		{"routes fail", toolDir(t, without("ip"), map[string]string{"ip": "echo 'RTNETLINK answers: Operation not permitted' >&2; exit 2"}),
 			`^claudebox: the sandbox's network could not be set up: could not add the blackhole routes for 169\.254\.0\.0/16 .* \(RTNETLINK answers: Operation not permitted\); or pass --share-host-net`},
 		{"slirp4netns fails", toolDir(t, without("slirp4netns"), map[string]string{"slirp4netns": "echo 'open(\"/dev/net/tun\"): No such device' >&2; exit 1"}),
-			`^claudebox: the sandbox's network could not be set up: slirp4netns could not connect the network namespace .*; or pass --share-host-net`},
+			`^claudebox: the sandbox's network could not be set up: slirp4netns could not connect the network namespace .* \(open\("/dev/net/tun"\): No such device\); or pass --share-host-net`},
 		{"slirp4netns missing", toolDir(t, without("slirp4netns"), nil),
 			`^claudebox: slirp4netns is not installed, and the sandbox's own network needs it; install it \(Debian: apt-get install slirp4netns\)`},
 		{"nsenter missing", toolDir(t, without("nsenter"), nil),
@@ -350,7 +350,9 @@ func TestNetworkFailsClosed(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	ents, _ := os.ReadDir(filepath.Join(runDir, "claudebox"))
 	for _, e := range ents {
-		t.Errorf("left in the run directory: %s", e.Name())
+		if e.Name() != ".lock" { // the lock file of first runs stays
+			t.Errorf("left in the run directory: %s", e.Name())
+		}
 	}
 }
 
@@ -489,8 +491,8 @@ func TestNetworkHostAddressLater(t *testing.T) {
 }
 
 // TestNetworkConcurrentFirstRuns: first runs of one project started at
-// once each get a network (one keeper's note wins; each run joins the
-// network its own keeper made), and every keeper ends.
+// once share one network (one of them makes it, under a lock, the others
+// wait and join it), and its keeper ends.
 func TestNetworkConcurrentFirstRuns(t *testing.T) {
 	t.Parallel()
 	env, dir, runDir := keeperEnv(t, 0)
@@ -498,7 +500,7 @@ func TestNetworkConcurrentFirstRuns(t *testing.T) {
 	results := make(chan result, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			cmd := exec.Command("bash", script, "--", "sh", "-c", "grep -c tap0 /proc/net/dev")
+			cmd := exec.Command("bash", script, "--", "sh", "-c", "grep -c tap0 /proc/net/dev; readlink /proc/self/ns/net")
 			cmd.Env, cmd.Dir = env, dir
 			out, err := cmd.CombinedOutput()
 			code := 0
@@ -508,10 +510,17 @@ func TestNetworkConcurrentFirstRuns(t *testing.T) {
 			results <- result{Stdout: string(out), Code: code}
 		}()
 	}
+	namespaces := map[string]int{}
 	for i := 0; i < n; i++ {
-		if r := <-results; r.Code != 0 || r.Stdout != "1\n" {
+		r := <-results
+		count, ns, _ := strings.Cut(r.Stdout, "\n")
+		if r.Code != 0 || count != "1" {
 			t.Errorf("a concurrent first run: exit %d, output %q", r.Code, r.Stdout)
 		}
+		namespaces[ns]++
+	}
+	if len(namespaces) != 1 {
+		t.Errorf("%d first runs started at once got %d networks: %v", n, len(namespaces), namespaces)
 	}
 	// All keepers end (CLAUDEBOX_NET_IDLE=0): none is left noted.
 	deadline := time.Now().Add(15 * time.Second)
@@ -567,5 +576,44 @@ func TestNetworkNotePlace(t *testing.T) {
 	}
 	if out := mustRun(t, utf8, long, "--", "sh", "-c", "grep -c tap0 /proc/net/dev"); out != "1\n" {
 		t.Errorf("a run in a long non-ASCII path: %q", out)
+	}
+}
+
+// TestNetworkStartAbandoned: a run killed while its keeper is still making
+// the network leaves nothing: the keeper, finding no one to tell, ends and
+// removes its note and its files.
+func TestNetworkStartAbandoned(t *testing.T) {
+	t.Parallel()
+	env, dir, runDir := keeperEnv(t, 60)
+	real, err := exec.LookPath("slirp4netns")
+	if err != nil {
+		t.Skip(err)
+	}
+	bin := toolDir(t, []string{"bwrap", "bash", "nsenter", "unshare", "ip", "cat", "flock", "mkdir", "rm", "readlink", "sleep"},
+		map[string]string{"slirp4netns": "sleep 2; exec " + real + ` "$@"`})
+	cmd := exec.Command("bash", script, "--", "true")
+	cmd.Env, cmd.Dir = append(env, "PATH="+bin), dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // the keeper is waiting for slirp4netns
+	cmd.Process.Kill()
+	cmd.Wait()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ents, _ := os.ReadDir(filepath.Join(runDir, "claudebox"))
+		var left []string
+		for _, e := range ents {
+			if e.Name() != ".lock" {
+				left = append(left, e.Name())
+			}
+		}
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("15 s after its run was killed, the keeper left %v", left)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
