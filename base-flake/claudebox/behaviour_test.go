@@ -236,6 +236,15 @@ func TestErrors(t *testing.T) {
 		{"bwrap missing", []string{"HOME=" + home, "PATH=" + bin}, dir, []string{"--", "true"}, 1, `^claudebox: bwrap \(bubblewrap\) is not installed; install it \(Debian: apt-get install bubblewrap\) or use the claudebox Nix package$`},
 		{"claude missing", []string{"HOME=" + home, "PATH=/usr/bin:/bin"}, dir, nil, 1, `^claudebox: claude is not on PATH; install Claude Code, or run another command with claudebox -- COMMAND$`},
 		{"no HOME", []string{"PATH=/usr/bin:/bin"}, dir, []string{"--", "true"}, 1, `^claudebox: HOME is not set; set it to your home directory$`},
+		{"config not creatable", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+filepath.Join(dir, "file", "cfg")), dir, []string{"--", "true"}, 1,
+			`^claudebox: cannot create Claude's config directory .*/file/cfg; create it, or set CLAUDE_CONFIG_DIR to a directory of yours$`},
+		{"newline in a path", nil, dir, []string{"--project", filepath.Join(dir, "no\nsuch"), "--", "true"}, 1,
+			`^claudebox: project directory .*/no\\nsuch does not exist; create it or pass an existing --project DIR$`},
+		{"idle not a number", append(baseEnv(home, ""), "CLAUDEBOX_NET_IDLE=5m"), dir, []string{"--", "true"}, 2,
+			`^claudebox: CLAUDEBOX_NET_IDLE must be a number of seconds from 0 to 9999999, not 5m$`},
+	}
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

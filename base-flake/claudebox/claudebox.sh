@@ -269,10 +269,13 @@ done
 # under it, so it must come before them.
 args+=(--perms 0700)
 fresh --tmpfs "$home"
-[ -d "$config" ] || (umask 077 && mkdir -p -- "$config")
+if [ ! -d "$config" ] && ! (umask 077 && mkdir -p -- "$config") 2>/dev/null; then
+  die 1 "cannot create Claude's config directory $config; create it, or set CLAUDE_CONFIG_DIR to a directory of yours"
+fi
 if [ -z "${CLAUDE_CONFIG_DIR:-}" ] && [ -f "$home/.claude.json" ] && [ ! -e "$config/.claude.json" ]; then
   # A one-time copy of Claude's state into the config directory (see above).
-  cp -p "$home/.claude.json" "$config/.claude.json"
+  cp -p "$home/.claude.json" "$config/.claude.json" 2>/dev/null ||
+    die 1 "cannot copy $home/.claude.json into $config (Claude's config directory); check their permissions, or copy it yourself"
 fi
 add_mount --bind "$config" "$config"
 add_mount --bind "$project" "$project"
