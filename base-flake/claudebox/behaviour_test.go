@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -214,6 +215,11 @@ func TestErrors(t *testing.T) {
 	if err := os.Symlink(home, linkedHome); err != nil {
 		t.Fatal(err)
 	}
+	links := t.TempDir()
+	linkToHome, linkToRoot := filepath.Join(links, "home"), filepath.Join(links, "root")
+	if err := errors.Join(os.Symlink(home, linkToHome), os.Symlink("/", linkToRoot)); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		env  []string
@@ -242,6 +248,19 @@ func TestErrors(t *testing.T) {
 			`^claudebox: project directory .*/no\\nsuch does not exist; create it or pass an existing --project DIR$`},
 		{"idle not a number", append(baseEnv(home, ""), "CLAUDEBOX_NET_IDLE=5m"), dir, []string{"--", "true"}, 2,
 			`^claudebox: CLAUDEBOX_NET_IDLE must be a number of seconds from 0 to 9999999, not 5m$`},
+		// A leading // is / to the kernel, not to a string comparison.
+		{"project //", nil, dir, []string{"--project", "//", "--", "true"}, 1, `^claudebox: refusing to mount / read-write: it contains your home directory`},
+		{"project //tmp", nil, dir, []string{"--project", "//tmp", "--", "true"}, 1, `^claudebox: refusing to mount /tmp read-write: it is a shared system directory`},
+		{"project //home by its parent", nil, dir, []string{"--project", "/" + filepath.Dir(home), "--", "true"}, 1, `^claudebox: refusing to mount .* read-write: it contains your home directory`},
+		// Claude's config directory by its physical path.
+		{"config links to home", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+linkToHome), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to mount .* as Claude's config: it contains your home directory`},
+		{"config with ..", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+home+"/.claude/.."), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to mount .* as Claude's config: it contains your home directory`},
+		{"config with //", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+home+"//"), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to mount .* as Claude's config: it contains your home directory`},
+		{"config links to /", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+linkToRoot), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to mount .* as Claude's config: it contains your home directory`},
 	}
 	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -261,6 +280,29 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("cwd //tmp", func(t *testing.T) {
+		// The shell's PWD keeps the //, and claudebox's cd with it.
+		cmd := exec.Command("sh", "-c", `cd //tmp && bash "$0" -- true`, script)
+		cmd.Env = baseEnv(home, claudeDir(t))
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.HasPrefix(string(out), "claudebox: refusing to mount /tmp read-write: it is a shared system directory") {
+			t.Errorf("%v: %s", err, out)
+		}
+	})
+	t.Run("stdin a directory", func(t *testing.T) {
+		cmd := exec.Command("bash", script, "--", "true")
+		cmd.Env, cmd.Dir = baseEnv(home, claudeDir(t)), dir
+		d, err := os.Open(home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		cmd.Stdin = d
+		out, err := cmd.CombinedOutput()
+		if err == nil || string(out) != "claudebox: descriptor 0 (standard input, output or error) is a directory, which would lead out of the sandbox; redirect it from or to a file\n" {
+			t.Errorf("%v: %q", err, out)
+		}
+	})
 	t.Run("missing cwd", func(t *testing.T) {
 		gone := filepath.Join(t.TempDir(), "gone")
 		os.Mkdir(gone, 0o755)
@@ -588,5 +630,43 @@ func TestNoHostDescriptors(t *testing.T) {
 		if got := run(args...); got != "" {
 			t.Errorf("claudebox %v: descriptors of the caller inside:\n%s", mode, got)
 		}
+	}
+}
+
+// TestProcSysReadOnlyForRoot: as root the sandbox's user is the host's uid
+// 0, which the kernel lets write /proc/sys by file mode alone (a
+// core_pattern of "|/path" runs a program as root on the host); inside,
+// /proc/sys and the like are read-only. Nothing is written: -w asks.
+func TestProcSysReadOnlyForRoot(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	if os.Getuid() != 0 {
+		t.Skip("only root's sandbox runs as uid 0")
+	}
+	home, dir := project(t)
+	const probe = `for f in /proc/sys/kernel/core_pattern /proc/sys/vm/swappiness /proc/sysrq-trigger; do [ -w $f ] && echo "writable $f"; done; true`
+	out, err := exec.Command("sh", "-c", probe).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "writable /proc/sys/kernel/core_pattern") {
+		t.Fatalf("control: outside, root can write /proc/sys: %v %q", err, out)
+	}
+	for _, mode := range [][]string{nil, {"--share-host-net"}} {
+		got := mustRun(t, baseEnv(home, claudeDir(t)), dir, append(mode, "--", "sh", "-c", probe)...)
+		if got != "" {
+			t.Errorf("claudebox %v as root:\n%s", mode, got)
+		}
+	}
+}
+
+// TestSSLCertFileRelative: a relative SSL_CERT_FILE names nothing inside
+// (the sandbox starts elsewhere): the default bundle is used instead.
+func TestSSLCertFileRelative(t *testing.T) {
+	const bundle = "/etc/ssl/certs/ca-certificates.crt"
+	if _, err := os.Stat(bundle); err != nil {
+		t.Skip(err)
+	}
+	home, dir := project(t)
+	out := mustRun(t, append(baseEnv(home, claudeDir(t)), "SSL_CERT_FILE=rel.pem"), dir, "--", "sh", "-c", `echo "$SSL_CERT_FILE"`)
+	if out != bundle+"\n" {
+		t.Errorf("SSL_CERT_FILE inside: %q, want %s", out, bundle)
 	}
 }

@@ -35,6 +35,7 @@ rare_code() {
 project=""
 audit=0
 net=private
+nix_daemon=auto
 allow_env=()
 cmd=()
 run_claude=1
@@ -47,6 +48,8 @@ while [ "$#" -gt 0 ]; do
     ;;
   --audit) audit=1 ;;
   --share-host-net) net=host ;;
+  --nix-daemon) nix_daemon=yes ;;
+  --no-nix-daemon) nix_daemon=no ;;
   --project | --allow-env)
     [ "$#" -ge 2 ] || die 2 "$1 needs a value; see claudebox --help"
     if [ "$1" = --project ]; then project=$2; else allow_env+=("$2"); fi
@@ -67,6 +70,11 @@ while [ "$#" -gt 0 ]; do
   shift
 done
 if [ "$run_claude" = 1 ]; then cmd=(claude "$@"); fi
+# The standard descriptors go into the sandbox; a directory's would lead out
+# of it (/proc/self/fd/0/... is the host's file system).
+for fd in 0 1 2; do
+  [ ! -d /proc/self/fd/$fd ] || die 1 "descriptor $fd (standard input, output or error) is a directory, which would lead out of the sandbox; redirect it from or to a file"
+done
 
 [ -n "${HOME:-}" ] || die 1 "HOME is not set; set it to your home directory"
 home=${HOME%/}
@@ -94,13 +102,27 @@ shared_dir() {
   return 1
 }
 
+# canon PATH sets canon to PATH with repeated slashes made one: bash keeps a
+# leading // of `cd`, and //home is /home to the kernel but not to the
+# comparisons below.
+canon() {
+  canon=$1
+  while [[ $canon == *//* ]]; do canon=${canon//\/\//\/}; done
+}
+
 # --- project and working directory -------------------------------------------
 # Builtins only, here and below: every fork shows in the start-up time.
 gone="the current directory no longer exists; cd into your project or pass --project DIR"
+canon "$home"
+home=$canon
 cd -P . 2>/dev/null || die 1 "$gone"
-cwd=$PWD
+canon "$PWD"
+cwd=$canon
 home_phys=$home
-if cd -P -- "$home" 2>/dev/null; then home_phys=$PWD; fi
+if cd -P -- "$home" 2>/dev/null; then
+  canon "$PWD"
+  home_phys=$canon
+fi
 cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
 case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
 if [ -z "$project" ]; then
@@ -108,7 +130,8 @@ if [ -z "$project" ]; then
 else
   [ -d "$project" ] || die 1 "project directory $project does not exist; create it or pass an existing --project DIR"
   cd -P -- "$project" 2>/dev/null || die 1 "cannot enter project directory $project; check its permissions"
-  project=$PWD
+  canon "$PWD"
+  project=$canon
   cd -P -- "$cwd"
 fi
 if shared_dir "$project"; then
@@ -124,12 +147,27 @@ case "$cwd/" in "$project"/*) chdir=$cwd ;; esac
 # Claude writes ~/.claude.json by rename(2) from a temporary file, which fails
 # on a bind-mounted single file. CLAUDE_CONFIG_DIR moves .claude.json into the
 # config directory, so one directory bind keeps every write working.
+# The directory is used by its physical path (a symbolic link to the home
+# directory, or /, or a path with .. must not pass for a config directory),
+# and checked both ways.
 config=${CLAUDE_CONFIG_DIR:-$home/.claude}
-config=${config%/}
 case "$config" in /*) ;; *) die 1 "CLAUDE_CONFIG_DIR must be an absolute path, not $config" ;; esac
-if covers_home "$config" || shared_dir "$config"; then
-  die 1 "refusing to mount $config as Claude's config: it contains your home directory or is a shared system directory; set CLAUDE_CONFIG_DIR to a directory of its own"
+canon "$config"
+config=${canon%/}
+bad_config="it contains your home directory or is a shared system directory; set CLAUDE_CONFIG_DIR to a directory of its own"
+if covers_home "${config:-/}" || shared_dir "$config"; then
+  die 1 "refusing to mount ${config:-/} as Claude's config: $bad_config"
 fi
+if [ ! -d "$config" ] && [ ! -L "$config" ] && ! (umask 077 && mkdir -p -- "$config") 2>/dev/null; then
+  die 1 "cannot create Claude's config directory $config; create it, or set CLAUDE_CONFIG_DIR to a directory of yours"
+fi
+cd -P -- "$config" 2>/dev/null || die 1 "cannot enter Claude's config directory $config; check it, or set CLAUDE_CONFIG_DIR to a directory of yours"
+canon "$PWD"
+cd -P -- "$cwd"
+if covers_home "$canon" || shared_dir "$canon" || [ "$canon" = "$project" ]; then
+  die 1 "refusing to mount $config ($canon) as Claude's config: $bad_config"
+fi
+config=$canon
 
 # --- tools and PATH --------------------------------------------------------------
 # PATH inside is the host PATH cut down to the directories that hold the
@@ -253,6 +291,17 @@ for dir in /usr /bin /sbin /lib /lib32 /lib64 /libx32; do
   fi
 done
 fresh --proc /proc
+if [ "$EUID" = 0 ]; then
+  # As root, the sandbox's user is the host's uid 0 (without capabilities),
+  # and the kernel lets uid 0 write /proc/sys by file mode alone: a
+  # core_pattern of "|/path" runs a program as root on the host. bwrap
+  # covers these only where it can write their directory, which it cannot
+  # here; they are made read-only (Docker's list of read-only /proc paths).
+  for dir in sys sysrq-trigger irq bus fs; do
+    args+=(--ro-bind-try "/proc/$dir" "/proc/$dir")
+    if [ "$audit" = 1 ] && [ -e "/proc/$dir" ]; then mounts+=("ro-bind$US/proc/$dir$US/proc/$dir"); fi
+  done
+fi
 fresh --dev /dev
 fresh --tmpfs /tmp
 # /etc: only what name resolution, TLS, users and time need. No /run, /var or
@@ -269,9 +318,6 @@ done
 # under it, so it must come before them.
 args+=(--perms 0700)
 fresh --tmpfs "$home"
-if [ ! -d "$config" ] && ! (umask 077 && mkdir -p -- "$config") 2>/dev/null; then
-  die 1 "cannot create Claude's config directory $config; create it, or set CLAUDE_CONFIG_DIR to a directory of yours"
-fi
 if [ -z "${CLAUDE_CONFIG_DIR:-}" ] && [ -f "$home/.claude.json" ] && [ ! -e "$config/.claude.json" ]; then
   # A one-time copy of Claude's state into the config directory (see above).
   cp -p "$home/.claude.json" "$config/.claude.json" 2>/dev/null ||
@@ -293,6 +339,7 @@ done
 
 # SSL_CERT_FILE: the host's bundle when set, else Debian's and NixOS's path.
 cert=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+case "$cert" in /*) ;; *) cert=/etc/ssl/certs/ca-certificates.crt ;; esac # a relative one names nothing inside
 if [ -f "$cert" ]; then
   envs+=("SSL_CERT_FILE=$cert")
   case "$cert" in /etc/ssl/certs/* | /nix/store/*) ;; *) add_mount --ro-bind "$cert" "$cert" ;; esac
@@ -303,7 +350,14 @@ fi
 # the host through it). No other socket path is mounted: a read-only bind
 # does not stop connect(2).
 nix_socket=/nix/var/nix/daemon-socket/socket
-if [ -S "$nix_socket" ]; then
+# Root is always one of the daemon's trusted users, and a trusted client can
+# have a build run as root on the host (--option build-users-group ""): as
+# root, the socket goes in only when asked for.
+if [ "$nix_daemon" = auto ]; then
+  nix_daemon=yes
+  if [ "$EUID" = 0 ]; then nix_daemon=no; fi
+fi
+if [ "$nix_daemon" = yes ] && [ -S "$nix_socket" ]; then
   add_mount --bind "$nix_socket" "$nix_socket"
   envs+=(NIX_REMOTE=daemon)
 elif [ -n "${NIX_REMOTE:-}" ]; then
@@ -703,6 +757,13 @@ Options:
   --share-host-net  share the host's network instead: the sandbox can then
                     reach services on the host's localhost, its abstract Unix
                     sockets (X11, D-Bus) and 169.254.169.254 (cloud metadata)
+  --no-nix-daemon   leave out the Nix daemon's socket: Nix inside cannot
+                    build or fetch, and nothing reaches the daemon's builders,
+                    which run in the host's network (fixed-output ones
+                    always, every one when the daemon's sandbox is off)
+  --nix-daemon      put the socket in even as root (left out for root by
+                    default: the daemon trusts root, and a trusted client
+                    can have a build run as root on the host)
   --audit           print, as JSON, the command, environment, mounts,
                     network and filters the sandbox would get, and exit
                     without running

@@ -775,7 +775,14 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	other := filepath.Join(home, "src", "other")
 	writeFile(t, filepath.Join(other, "README"), "another project\n")
 	chownTree(t, filepath.Join(home, "src"), uid)
-	runs := [][]string{append([]string{"report", marker}, probePaths...),
+	// As root the daemon's socket goes in only with --nix-daemon (the
+	// daemon trusts root): the first report asks for it, the second
+	// (the default) must not have it.
+	var daemon []string
+	if uid == 0 {
+		daemon = []string{"--nix-daemon"}
+	}
+	runs := [][]string{append(append(daemon, "report", marker), probePaths...),
 		{"--", "cat", "/etc/nix/nix.conf"}, {"--", "git", "config", "--global", "--list"},
 		// The control of the network test: with the host's network the same
 		// probes connect.
@@ -788,7 +795,7 @@ func testSecretsInvisible(t *testing.T, uid int) {
 		append([]string{"report", marker}, probePaths...)}
 	nix, nixErr := exec.LookPath("nix")
 	if nixErr == nil {
-		runs = append(runs, []string{"--", nix, "--extra-experimental-features", "nix-command", "show-config"})
+		runs = append(runs, append(daemon, "--", nix, "--extra-experimental-features", "nix-command", "show-config"))
 	}
 	const sharedRun, netRun, warmRun, nixRun = 3, 4, 5, 6
 	st, err := os.Stat(filepath.Dir(nixDaemonSocket))
@@ -818,6 +825,9 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	// below is what the sandbox shows, not a broken probe.
 	if got := rep.Paths[nixDaemonSocket]; nixSocket && got != "connected" {
 		t.Errorf("the Nix daemon socket is the one host socket inside, but the probe got %q", got)
+	}
+	if got := warm.Paths[nixDaemonSocket]; nixSocket && uid == 0 && got != "absent" {
+		t.Errorf("as root without --nix-daemon, the Nix daemon socket is inside: %q", got)
 	}
 	if got := rep.Paths[filepath.Join(project, "README")]; got != "read" {
 		t.Errorf("project file: %q, want read", got)
