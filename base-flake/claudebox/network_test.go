@@ -617,3 +617,54 @@ func TestNetworkStartAbandoned(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestNixDaemonChoice: the Nix daemon's socket (made by the harness) goes
+// in by default, but for root (whom the daemon trusts); --no-nix-daemon
+// leaves it out, --nix-daemon puts it in.
+func TestNixDaemonChoice(t *testing.T) {
+	uids := []int{os.Getuid()}
+	if os.Getuid() == 0 {
+		uids = append(uids, 65534)
+	}
+	for _, uid := range uids {
+		t.Run("uid"+strconv.Itoa(uid), func(t *testing.T) {
+			home := userHome(t, uid)
+			dir := filepath.Join(home, "app")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			chownTree(t, home, uid)
+			env := baseEnv(home, claudeDir(t))
+			res := runHarness(t, harnessConfig{UID: uid, Home: home, Dir: dir, Env: env, NixSocket: true, Runs: [][]string{
+				{"--audit", "--", "true"}, {"--no-nix-daemon", "--audit", "--", "true"}, {"--nix-daemon", "--audit", "--", "true"},
+				{"--", "sh", "-c", "test -S " + nixDaemonSocket + " && echo in || echo out"},
+			}})
+			in := func(r result) bool {
+				var a audit
+				if r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &a) != nil {
+					t.Fatalf("--audit: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+				}
+				for _, m := range a.Mounts {
+					if m.Target == nixDaemonSocket {
+						return a.Env["NIX_REMOTE"] == "daemon"
+					}
+				}
+				return false
+			}
+			def := uid != 0
+			if got := in(res.Runs[0]); got != def {
+				t.Errorf("by default: socket in %v, want %v", got, def)
+			}
+			if in(res.Runs[1]) {
+				t.Error("--no-nix-daemon: the socket is in")
+			}
+			if !in(res.Runs[2]) {
+				t.Error("--nix-daemon: the socket is not in")
+			}
+			want := map[bool]string{true: "in\n", false: "out\n"}[def]
+			if got := res.Runs[3].Stdout; got != want {
+				t.Errorf("the socket seen from inside by default: %q, want %q (exit %d, %s)", got, want, res.Runs[3].Code, res.Runs[3].Stderr)
+			}
+		})
+	}
+}
