@@ -670,3 +670,40 @@ func TestSSLCertFileRelative(t *testing.T) {
 		t.Errorf("SSL_CERT_FILE inside: %q, want %s", out, bundle)
 	}
 }
+
+// TestGitIdentity: the identity in the sandbox is what git itself reads
+// from the host's config (the oracle: git config --get on the same file),
+// for values with quotes, escapes and comments, a key on its header's line,
+// and a continued value that swallows a [user] header; nothing else of the
+// config goes in.
+func TestGitIdentity(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	git := oracle.Require(t, "git")
+	configs := map[string]string{
+		"quoted, escaped, commented": "[user]\n\tname = \"Bob \\\"Q\\\" Smith\" ; work\n\temail = bob@example.com # c\n",
+		"key on the header line":     "[core]\n\teditor = vim\n[user] name = Inline\n",
+		"continued value":            "[url \"https://x/\"]\n\tinsteadOf = https://github.com/ \\\n[user]\n\temail = " + marker + "@x\n[user]\n\tname = Real\n",
+		"subsection":                 "[user \"work\"]\n\tname = " + marker + "\n[user]\n\temail=plain@example.com\n",
+		"tab and backslash":          "[user]\n\tname = \"a\\tb\\\\c\"\n",
+	}
+	for name, config := range configs {
+		t.Run(name, func(t *testing.T) {
+			home, dir := project(t)
+			file := filepath.Join(home, ".gitconfig")
+			if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var want string
+			for _, key := range []string{"user.name", "user.email"} {
+				out, err := exec.Command(git, "config", "--file", file, "--get", key).Output()
+				if err == nil {
+					want += key + "=" + string(out)
+				}
+			}
+			got := mustRun(t, baseEnv(home, claudeDir(t)), dir, "--share-host-net", "--", "git", "config", "--global", "--list")
+			if got != want {
+				t.Errorf("git config --global --list inside:\n%s\nwant (git's own reading of the host's config):\n%s", got, want)
+			}
+		})
+	}
+}

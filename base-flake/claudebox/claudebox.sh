@@ -387,10 +387,42 @@ fi
 # Claude can commit. The rest (credential helpers, URLs with tokens in
 # insteadOf, includes) stays out.
 git_name="" git_email="" section=""
+# git_value TEXT sets value to what git reads from TEXT, the part of a
+# `key = value` line after the =: quotes joined, escapes read, a comment
+# (; or # outside quotes) cut off, outer blanks trimmed.
+git_value() {
+  local v=$1 c i=0 quoted=0
+  value=""
+  v=${v#"${v%%[![:space:]]*}"}
+  while [ "$i" -lt "${#v}" ]; do
+    c=${v:i:1}
+    i=$((i + 1))
+    case "$c" in
+    \\)
+      c=${v:i:1}
+      i=$((i + 1))
+      case "$c" in n) c=$'\n' ;; t) c=$'\t' ;; b) c=$'\b' ;; esac
+      value+=$c
+      ;;
+    \") quoted=$((1 - quoted)) ;;
+    ";" | "#") if [ "$quoted" = 0 ]; then break; else value+=$c; fi ;;
+    *) value+=$c ;;
+    esac
+  done
+  value=${value%"${value##*[![:space:]]}"}
+}
 for file in "$home/.gitconfig" "${XDG_CONFIG_HOME:-$home/.config}/git/config"; do
   [ -r "$file" ] || continue
   mapfile -t lines <"$file"
+  continued=0
   for line in ${lines[@]+"${lines[@]}"}; do
+    # A line after one that ends in \ continues that line's value: it is
+    # no header and no key of its own.
+    if [ "$continued" = 1 ]; then
+      case "$line" in *\\) ;; *) continued=0 ;; esac
+      continue
+    fi
+    case "$line" in *\\) continued=1 ;; esac
     case "$section:$line" in "[user:"* | *"["*) ;; *) continue ;; esac # fast path
     line=${line#"${line%%[![:space:]]*}"}
     case "$line" in
@@ -398,28 +430,42 @@ for file in "$home/.gitconfig" "${XDG_CONFIG_HOME:-$home/.config}/git/config"; d
       section=${line%%]*}
       section=${section,,}
       section=${section//[[:space:]]/}
-      continue
+      line=${line#*]} # a key may follow on the same line
+      line=${line#"${line%%[![:space:]]*}"}
+      [ -n "$line" ] || continue
       ;;
     esac
     [ "$section" = "[user" ] || continue
+    [ "$continued" = 0 ] || continue # a value that goes on: not worth reading
     key=${line%%=*}
     key=${key//[[:space:]]/}
-    value=${line#*=}
-    value=${value#"${value%%[![:space:]]*}"}
-    value=${value%"${value##*[![:space:]]}"}
-    value=${value#\"}
-    value=${value%\"}
+    case "${key,,}" in name | email) ;; *) continue ;; esac
+    git_value "${line#*=}"
     case "${key,,}" in
     name) git_name=$value ;;
     email) git_email=$value ;;
     esac
   done
 done
+# git_quote VALUE sets value to VALUE as a quoted git config value.
+git_quote() {
+  value=${1//\\/\\\\}
+  value=${value//\"/\\\"}
+  value=${value//$'\n'/\\n}
+  value=${value//$'\t'/\\t}
+  value=\"$value\"
+}
 gitconfig=""
 if [ -n "$git_name$git_email" ]; then
   gitconfig="[user]"$'\n'
-  [ -z "$git_name" ] || gitconfig+=$'\t'"name = $git_name"$'\n'
-  [ -z "$git_email" ] || gitconfig+=$'\t'"email = $git_email"$'\n'
+  if [ -n "$git_name" ]; then
+    git_quote "$git_name"
+    gitconfig+=$'\t'"name = $value"$'\n'
+  fi
+  if [ -n "$git_email" ]; then
+    git_quote "$git_email"
+    gitconfig+=$'\t'"email = $value"$'\n'
+  fi
   args+=(--file 12 "$home/.gitconfig")
   fds+=" 12"
   mounts+=("file${US}user.name and user.email of the host's git config$US$home/.gitconfig")
