@@ -248,6 +248,11 @@ func TestErrors(t *testing.T) {
 			`^claudebox: project directory .*/no\\nsuch does not exist; create it or pass an existing --project DIR$`},
 		{"idle not a number", append(baseEnv(home, ""), "CLAUDEBOX_NET_IDLE=5m"), dir, []string{"--", "true"}, 2,
 			`^claudebox: CLAUDEBOX_NET_IDLE must be a number of seconds from 0 to 9999999, not 5m$`},
+		{"command not found", nil, dir, []string{"--", "no-such-command"}, 1,
+			`^claudebox: no-such-command is not on the sandbox's PATH \(.*/usr/bin: claudebox's runtime tools\); run it by its path \(such as \./no-such-command\)`},
+		// beside-claude lies beside the stand-in claude on the host, but
+		// only claude is mounted from there.
+		{"command beside a tool", nil, dir, []string{"--", "beside-claude"}, 1, `^claudebox: beside-claude is not on the sandbox's PATH`},
 		// A leading // is / to the kernel, not to a string comparison.
 		{"project //", nil, dir, []string{"--project", "//", "--", "true"}, 1, `^claudebox: refusing to mount / read-write: it contains your home directory`},
 		{"project //tmp", nil, dir, []string{"--project", "//tmp", "--", "true"}, 1, `^claudebox: refusing to mount /tmp read-write: it is a shared system directory`},

@@ -213,12 +213,33 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
   fi
 done
 
+# in_sandbox_path NAME: NAME is a program on the sandbox's PATH: in a
+# directory that is mounted whole (the system's, the store), or one of the
+# tool files mounted one by one.
+in_sandbox_path() {
+  local dir extra
+  for dir in ${host_path[@]+"${host_path[@]}"}; do
+    [[ -n $dir && -n ${seen[$dir]-} ]] || continue
+    case "$dir" in
+    /nix/store/* | /usr/* | /bin | /sbin | /lib*) [ -f "$dir/$1" ] && [ -x "$dir/$1" ] && return 0 ;;
+    *) for extra in ${extra_binds[@]+"${extra_binds[@]}"}; do [ "$extra" != "$dir/$1" ] || return 0; done ;;
+    esac
+  done
+  return 1
+}
+
 bwrap_bin=${tool_path[bwrap]:-}
 if [ "$audit" = 0 ]; then
   [ -n "$bwrap_bin" ] || die 1 "bwrap (bubblewrap) is not installed; install it (Debian: apt-get install bubblewrap) or use the claudebox Nix package"
   if [ "$run_claude" = 1 ] && [ -z "${tool_path[claude]:-}" ]; then
     die 1 "claude is not on PATH; install Claude Code, or run another command with claudebox -- COMMAND"
   fi
+  # (Else bwrap's own "execvp" message, after the sandbox was made.)
+  case "${cmd[0]}" in
+  */*) ;;
+  *) in_sandbox_path "${cmd[0]}" ||
+    die 1 "${cmd[0]} is not on the sandbox's PATH ($sandbox_path: claudebox's runtime tools); run it by its path (such as ./${cmd[0]}), or through a tool that finds it (such as nix run or npx)" ;;
+  esac
 fi
 # The sandbox's own network needs these; without them claudebox stops
 # rather than fall back to the host's network.

@@ -86,7 +86,8 @@ func claudeDir(t *testing.T) string {
 			standIn.err = fmt.Errorf("building the stand-in claude: %v\n%s", err, out)
 		}
 		// A tool next to claude that must not become visible with it.
-		standIn.err = errors.Join(standIn.err, os.WriteFile(filepath.Join(dir, "gpg"), []byte("#!/bin/sh\n"), 0o755))
+		standIn.err = errors.Join(standIn.err, os.WriteFile(filepath.Join(dir, "gpg"), []byte("#!/bin/sh\n"), 0o755),
+			os.WriteFile(filepath.Join(dir, "beside-claude"), []byte("#!/bin/sh\n"), 0o755))
 	})
 	if standIn.err != nil {
 		t.Fatal(standIn.err)
