@@ -446,10 +446,19 @@ func TestSeccompFilter(t *testing.T) {
 			{x8664, 0x40000000 | 514, tiocsti, eperm}, {x8664, 0x40000000 | 16, tiocsti, eperm}, // x32
 			{i386, 54, tiocsti, eperm}, {i386, 54, tioclinux, eperm}, {i386, 54, tiocgwinsz, allow},
 			{i386, 16, tiocsti, allow}, // lchown on i386
+			// add_key, request_key, keyctl and their neighbours.
+			{x8664, 248, 0, eperm}, {x8664, 249, 0, eperm}, {x8664, 250, 0, eperm},
+			{x8664, 247, 0, allow}, {x8664, 251, 0, allow},
+			{x8664, 0x40000000 | 250, 0, eperm}, {x8664, 0x40000000 | 251, 0, allow}, // x32
+			{i386, 286, 0, eperm}, {i386, 287, 0, eperm}, {i386, 288, 0, eperm}, {i386, 285, 0, allow}, {i386, 289, 0, allow},
+			{i386, 250, 0, allow}, // i386's 250 is fadvise64
 		},
 		"aarch64": {
 			{aarch64, 29, tiocsti, eperm}, {aarch64, 29, tioclinux, eperm}, {aarch64, 29, tiocgwinsz, allow},
 			{aarch64, 16, tiocsti, allow}, {arm, 54, tiocsti, eperm}, {arm, 54, tiocgwinsz, allow},
+			{aarch64, 217, 0, eperm}, {aarch64, 218, 0, eperm}, {aarch64, 219, 0, eperm},
+			{aarch64, 216, 0, allow}, {aarch64, 220, 0, allow},
+			{arm, 309, 0, eperm}, {arm, 310, 0, eperm}, {arm, 311, 0, eperm}, {arm, 308, 0, allow}, {arm, 312, 0, allow},
 		},
 	}
 	for arch, calls := range tests {
@@ -482,12 +491,14 @@ func runBPF(t *testing.T, prog []byte, arch, nr uint32, arg1 uint64) uint32 {
 		switch code {
 		case 0x20: // BPF_LD|BPF_W|BPF_ABS
 			acc = binary.LittleEndian.Uint32(data[k:])
-		case 0x15: // BPF_JMP|BPF_JEQ|BPF_K
-			if acc == k {
+		case 0x15, 0x35, 0x25: // BPF_JMP|BPF_JEQ, BPF_JGE, BPF_JGT (|BPF_K): unsigned
+			if (code == 0x15 && acc == k) || (code == 0x35 && acc >= k) || (code == 0x25 && acc > k) {
 				pc += int(jt)
 			} else {
 				pc += int(jf)
 			}
+		case 0x54: // BPF_ALU|BPF_AND|BPF_K
+			acc &= k
 		case 0x06: // BPF_RET|BPF_K
 			return k
 		default:
@@ -710,5 +721,39 @@ func TestGitIdentity(t *testing.T) {
 				t.Errorf("git config --global --list inside:\n%s\nwant (git's own reading of the host's config):\n%s", got, want)
 			}
 		})
+	}
+}
+
+// TestKeyringsBlocked: the kernel keyring calls fail with EPERM inside (the
+// caller's session keyring and the user's keyring hold Kerberos, fscrypt
+// and CIFS keys), while outside the same calls do not.
+func TestKeyringsBlocked(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	home, dir := project(t)
+	bin := claudeDir(t)
+	out, err := exec.Command(filepath.Join(bin, "claude"), "keys").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outside map[string]string
+	if err := json.Unmarshal(out, &outside); err != nil || len(outside) != 3 {
+		t.Fatalf("control: %v %s", err, out)
+	}
+	for call, got := range outside {
+		if got == syscall.EPERM.Error() {
+			t.Fatalf("control: %s is refused outside the sandbox too (%s)", call, got)
+		}
+	}
+	for _, mode := range [][]string{nil, {"--share-host-net"}} {
+		var inside map[string]string
+		raw := mustRun(t, baseEnv(home, bin), dir, append(mode, "--", "claude", "keys")...)
+		if err := json.Unmarshal([]byte(raw), &inside); err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		for _, call := range []string{"add_key", "keyctl", "request_key"} {
+			if inside[call] != syscall.EPERM.Error() {
+				t.Errorf("claudebox %v: %s inside: %q, want %q (outside: %q)", mode, call, inside[call], syscall.EPERM.Error(), outside[call])
+			}
+		}
 	}
 }

@@ -44,6 +44,8 @@ func main() {
 		out = tty()
 	case "tty-child":
 		out = ttyChild()
+	case "keys":
+		out = keys()
 	default:
 		fmt.Fprintf(os.Stderr, "claude (stand-in): unknown command %q\n", os.Args[1])
 		os.Exit(2)
@@ -295,4 +297,30 @@ func errString(err error) string {
 		return "ok"
 	}
 	return err.Error()
+}
+
+// keys tries the kernel keyring calls: add_key to the process keyring,
+// keyctl for the session keyring's id, request_key of a key no one has.
+// Each is "ok" or the error.
+func keys() map[string]string {
+	out := map[string]string{}
+	str := func(s string) uintptr {
+		p, _ := syscall.BytePtrFromString(s)
+		return uintptr(unsafe.Pointer(p))
+	}
+	result := func(e syscall.Errno) string {
+		if e == 0 {
+			return "ok"
+		}
+		return e.Error()
+	}
+	payload := []byte("x")
+	const processKeyring, sessionKeyring = ^uintptr(1), ^uintptr(2) // KEY_SPEC_PROCESS_KEYRING (-2), KEY_SPEC_SESSION_KEYRING (-3)
+	_, _, e := syscall.Syscall6(syscall.SYS_ADD_KEY, str("user"), str("claudebox-test"), uintptr(unsafe.Pointer(&payload[0])), 1, processKeyring, 0)
+	out["add_key"] = result(e)
+	_, _, e = syscall.Syscall(syscall.SYS_KEYCTL, 0, sessionKeyring, 0) // KEYCTL_GET_KEYRING_ID, no create
+	out["keyctl"] = result(e)
+	_, _, e = syscall.Syscall6(syscall.SYS_REQUEST_KEY, str("user"), str("claudebox-no-such-key"), 0, 0, 0, 0)
+	out["request_key"] = result(e)
+	return out
 }
