@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -701,22 +702,40 @@ func TestGitIdentity(t *testing.T) {
 		"continued value":            "[url \"https://x/\"]\n\tinsteadOf = https://github.com/ \\\n[user]\n\temail = " + marker + "@x\n[user]\n\tname = Real\n",
 		"subsection":                 "[user \"work\"]\n\tname = " + marker + "\n[user]\n\temail=plain@example.com\n",
 		"tab and backslash":          "[user]\n\tname = \"a\\tb\\\\c\"\n",
+		"byte order mark":            "\ufeff[user]\n\tname = Bob\n",
+		"crlf continuation":          "[url \"x\"]\r\n\tinsteadOf = y \\\r\n[user]\r\n\tname = Evil\r\n",
+		"bare key":                   "[user]\n\tname\n\temail = e@x\n",
+		"quoted blanks":              "[user]\n\tname = \" Bob \"\n",
+		"blanks inside":              "[user]\n\tname = Bob\t \tSmith  \n",
+		// The second file: ~/.config/git/config, read before ~/.gitconfig.
+		"both files\x00[user]\n\tname = FromXDG\n\temail = xdg@x\n": "[user]\n\tname = FromGitconfig\n",
+		"section ends with its file\x00\tname = NoSection\n":        "[core]\n[user]\n",
 	}
 	for name, config := range configs {
+		name, xdg, _ := strings.Cut(name, "\x00")
 		t.Run(name, func(t *testing.T) {
 			home, dir := project(t)
 			file := filepath.Join(home, ".gitconfig")
 			if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
 				t.Fatal(err)
 			}
+			if xdg != "" {
+				writeFile(t, filepath.Join(home, ".config", "git", "config"), xdg)
+			}
+			// What git uses for a commit: every config file but the
+			// system's, outside any repository. An empty value is no
+			// identity (git refuses it).
 			var want string
 			for _, key := range []string{"user.name", "user.email"} {
-				out, err := exec.Command(git, "config", "--file", file, "--get", key).Output()
-				if err == nil {
+				cmd := exec.Command(git, "config", "--get", key)
+				cmd.Env, cmd.Dir = []string{"HOME=" + home, "GIT_CONFIG_NOSYSTEM=1"}, t.TempDir()
+				out, err := cmd.Output()
+				if err == nil && string(out) != "\n" {
 					want += key + "=" + string(out)
 				}
 			}
-			got := mustRun(t, baseEnv(home, claudeDir(t)), dir, "--share-host-net", "--", "git", "config", "--global", "--list")
+			got := mustRun(t, baseEnv(home, claudeDir(t)), dir, "--share-host-net", "--", "sh", "-c",
+				"git config --global --list 2>/dev/null; true")
 			if got != want {
 				t.Errorf("git config --global --list inside:\n%s\nwant (git's own reading of the host's config):\n%s", got, want)
 			}
@@ -755,5 +774,48 @@ func TestKeyringsBlocked(t *testing.T) {
 				t.Errorf("claudebox %v: %s inside: %q, want %q (outside: %q)", mode, call, inside[call], syscall.EPERM.Error(), outside[call])
 			}
 		}
+	}
+}
+
+// TestStdioSockets: a network socket of the host's as a standard
+// descriptor (an inetd-style UDP socket) would send out of the sandbox's
+// network, and is refused; a Unix socket (journald's, a socketpair) only
+// reaches its peer, and is fine.
+func TestStdioSockets(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	home, dir := project(t)
+	udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	f, err := udp.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command("bash", script, "--", "true")
+	cmd.Env, cmd.Dir, cmd.Stdin = baseEnv(home, claudeDir(t)), dir, f
+	out, err := cmd.CombinedOutput()
+	if err == nil || string(out) != "claudebox: descriptor 0 (standard input, output or error) is a network socket of the host's, which would lead out of the sandbox's network; redirect it from or to a file or a pipe\n" {
+		t.Errorf("UDP socket as stdin: %v %q", err, out)
+	}
+	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, theirs := os.NewFile(uintptr(pair[0]), "mine"), os.NewFile(uintptr(pair[1]), "theirs")
+	defer mine.Close()
+	cmd = exec.Command("bash", script, "--", "echo", "through the socket")
+	cmd.Env, cmd.Dir, cmd.Stdout = baseEnv(home, claudeDir(t)), dir, theirs
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("a Unix socket as stdout: %v", err)
+	}
+	theirs.Close()
+	got := make([]byte, 64)
+	n, _ := mine.Read(got)
+	if string(got[:n]) != "through the socket\n" {
+		t.Errorf("through a Unix socket as stdout: %q", got[:n])
 	}
 }

@@ -70,10 +70,37 @@ while [ "$#" -gt 0 ]; do
   shift
 done
 if [ "$run_claude" = 1 ]; then cmd=(claude "$@"); fi
-# The standard descriptors go into the sandbox; a directory's would lead out
-# of it (/proc/self/fd/0/... is the host's file system).
+# unix_socket FD: descriptor FD is a Unix socket (the host's /proc/net/unix
+# lists it), not a network one. Run only for a socket on stdio (rare): it
+# forks readlink.
+unix_socket() {
+  local link fields line
+  link=$(readlink "/proc/$$/fd/$1") || return 1 # (the substitution's own fd 1 is its pipe)
+  link=${link#socket:\[}
+  link=${link%\]}
+  mapfile -t lines </proc/net/unix
+  set -o noglob
+  for line in "${lines[@]:1}"; do
+    # shellcheck disable=SC2206 # split on purpose: numbers and a path
+    fields=($line)
+    if [ "${fields[6]:-}" = "$link" ]; then
+      set +o noglob
+      return 0
+    fi
+  done
+  set +o noglob
+  return 1
+}
+# The standard descriptors go into the sandbox: a directory's would lead out
+# of it (/proc/self/fd/0/... is the host's file system), a network socket
+# made in the host's network namespace out of its network (an inetd-style
+# UDP socket sends to the host's 127.0.0.1). A Unix socket (systemd's
+# journal, ssh) only reaches its peer.
 for fd in 0 1 2; do
   [ ! -d /proc/self/fd/$fd ] || die 1 "descriptor $fd (standard input, output or error) is a directory, which would lead out of the sandbox; redirect it from or to a file"
+  if [ -S /proc/self/fd/$fd ] && ! unix_socket "$fd"; then
+    die 1 "descriptor $fd (standard input, output or error) is a network socket of the host's, which would lead out of the sandbox's network; redirect it from or to a file or a pipe"
+  fi
 done
 
 [ -n "${HOME:-}" ] || die 1 "HOME is not set; set it to your home directory"
@@ -182,6 +209,30 @@ keeper_tools=(slirp4netns unshare ip cat flock)
 declare -A tool_dir=()
 extra_binds=() # tool files outside the system directories and the Nix store
 declare -A tool_path=()
+# Split by IFS, without globbing (`IFS=: read <<<` reads a pipe byte by byte).
+set -o noglob
+IFS=:
+# shellcheck disable=SC2206 # split on purpose
+host_path=(${PATH:-})
+unset IFS
+set +o noglob
+# Entries as the kernel reads them (/usr/bin/ and /usr//bin are /usr/bin),
+# so that the directories hash finds tools in match PATH's.
+fixed=0
+for i in "${!host_path[@]}"; do
+  case "${host_path[i]}" in ?*/ | *//*)
+    canon "${host_path[i]}"
+    [ "$canon" = / ] || canon=${canon%/}
+    host_path[i]=$canon
+    fixed=1
+    ;;
+  esac
+done
+if [ "$fixed" = 1 ]; then
+  IFS=:
+  PATH="${host_path[*]}"
+  unset IFS
+fi
 hash -- "${tools[@]}" "${net_tools[@]}" 2>/dev/null || : # one PATH search each, missing ones skipped
 for tool in "${net_tools[@]}"; do
   path=${BASH_CMDS[$tool]-}
@@ -199,13 +250,6 @@ for tool in "${tools[@]}"; do
 done
 sandbox_path=""
 declare -A seen=()
-# Split by IFS, without globbing (`IFS=: read <<<` reads a pipe byte by byte).
-set -o noglob
-IFS=:
-# shellcheck disable=SC2206 # split on purpose
-host_path=(${PATH:-})
-unset IFS
-set +o noglob
 for dir in ${host_path[@]+"${host_path[@]}"}; do
   if [[ -n $dir && -n ${tool_dir[$dir]-} && -z ${seen[$dir]-} ]]; then
     seen[$dir]=1
@@ -411,32 +455,39 @@ git_name="" git_email="" section=""
 # git_value TEXT sets value to what git reads from TEXT, the part of a
 # `key = value` line after the =: quotes joined, escapes read, a comment
 # (; or # outside quotes) cut off, outer blanks trimmed.
+# Unquoted blanks inside a value are spaces, one for one; at its ends none.
 git_value() {
-  local v=$1 c i=0 quoted=0
+  local v=$1 c i=0 quoted=0 blank=""
   value=""
-  v=${v#"${v%%[![:space:]]*}"}
   while [ "$i" -lt "${#v}" ]; do
     c=${v:i:1}
     i=$((i + 1))
-    case "$c" in
-    \\)
+    case "$quoted:$c" in
+    *:\\)
       c=${v:i:1}
       i=$((i + 1))
       case "$c" in n) c=$'\n' ;; t) c=$'\t' ;; b) c=$'\b' ;; esac
-      value+=$c
       ;;
-    \") quoted=$((1 - quoted)) ;;
-    ";" | "#") if [ "$quoted" = 0 ]; then break; else value+=$c; fi ;;
-    *) value+=$c ;;
+    *:\") quoted=$((1 - quoted)) && continue ;;
+    "0:;" | "0:#") break ;;
+    "0: " | 0:$'\t')
+      blank+=" "
+      continue
+      ;;
     esac
+    if [ -n "$value" ]; then value+=$blank; fi
+    blank=""
+    value+=$c
   done
-  value=${value%"${value##*[![:space:]]}"}
 }
-for file in "$home/.gitconfig" "${XDG_CONFIG_HOME:-$home/.config}/git/config"; do
+# Git reads the XDG file first, then ~/.gitconfig, whose values win.
+for file in "${XDG_CONFIG_HOME:-$home/.config}/git/config" "$home/.gitconfig"; do
   [ -r "$file" ] || continue
   mapfile -t lines <"$file"
-  continued=0
+  [ "${#lines[@]}" = 0 ] || lines[0]=${lines[0]#$'\xef\xbb\xbf'} # a byte order mark
+  continued=0 section=""
   for line in ${lines[@]+"${lines[@]}"}; do
+    line=${line%$'\r'} # CRLF
     # A line after one that ends in \ continues that line's value: it is
     # no header and no key of its own.
     if [ "$continued" = 1 ]; then
@@ -458,6 +509,7 @@ for file in "$home/.gitconfig" "${XDG_CONFIG_HOME:-$home/.config}/git/config"; d
     esac
     [ "$section" = "[user" ] || continue
     [ "$continued" = 0 ] || continue # a value that goes on: not worth reading
+    case "$line" in *=*) ;; *) continue ;; esac # a bare key is true, not a name
     key=${line%%=*}
     key=${key//[[:space:]]/}
     case "${key,,}" in name | email) ;; *) continue ;; esac
@@ -629,7 +681,8 @@ if [[ ${XDG_RUNTIME_DIR:-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR &
   net_dir_fix="remove it, or set XDG_RUNTIME_DIR to another directory of yours"
   run_dir=$XDG_RUNTIME_DIR
   if cd -P -- "$run_dir" 2>/dev/null; then
-    run_dir=$PWD
+    canon "$PWD"
+    run_dir=$canon
     cd -P -- "$cwd"
   fi
   case "$run_dir/" in "$project"/* | "$config"/*)

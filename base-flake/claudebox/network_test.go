@@ -560,10 +560,12 @@ func TestNetworkNotePlace(t *testing.T) {
 	if err := os.Mkdir(inside, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	r := claudebox(t, append(env, "XDG_RUNTIME_DIR="+inside), dir, "--", "true")
-	if r.Code != 1 || !strings.HasPrefix(r.Stderr, "claudebox: XDG_RUNTIME_DIR ("+inside+") is inside the project or Claude's config") ||
-		strings.Count(r.Stderr, "\n") != 1 {
-		t.Errorf("XDG_RUNTIME_DIR inside the project: exit %d, stderr %q", r.Code, r.Stderr)
+	for _, xdg := range []string{inside, "/" + inside} { // a leading // is / too
+		r := claudebox(t, append(env, "XDG_RUNTIME_DIR="+xdg), dir, "--", "true")
+		if r.Code != 1 || !strings.HasPrefix(r.Stderr, "claudebox: XDG_RUNTIME_DIR ("+inside+") is inside the project or Claude's config") ||
+			strings.Count(r.Stderr, "\n") != 1 {
+			t.Errorf("XDG_RUNTIME_DIR=%s inside the project: exit %d, stderr %q", xdg, r.Code, r.Stderr)
+		}
 	}
 	// 100 two-byte letters twice: 400 bytes of name, 200 characters.
 	long := filepath.Join(dir, strings.Repeat("é", 100), strings.Repeat("ü", 100))
