@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -254,6 +255,13 @@ func TestErrors(t *testing.T) {
 		// beside-claude lies beside the stand-in claude on the host, but
 		// only claude is mounted from there.
 		{"command beside a tool", nil, dir, []string{"--", "beside-claude"}, 1, `^claudebox: beside-claude is not on the sandbox's PATH`},
+		{"empty project", nil, dir, []string{"--project", "", "--", "true"}, 2, `^claudebox: --project needs a value; see claudebox --help$`},
+		{"empty project=", nil, dir, []string{"--project=", "--", "true"}, 2, `^claudebox: --project needs a value; see claudebox --help$`},
+		{"empty command", nil, dir, []string{"--", ""}, 2, `^claudebox: the command after -- is empty; see claudebox --help$`},
+		{"missing absolute command", nil, dir, []string{"--", "/no/such/cmd"}, 1, `^claudebox: /no/such/cmd does not exist; check the command's path$`},
+		{"missing relative command", nil, dir, []string{"--", "./nope"}, 1, `^claudebox: \./nope does not exist in .*/app, where the command starts; check its path$`},
+		{"config with .. that does not exist", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+filepath.Join(dir, "x")+"/no/.."), dir, []string{"--", "true"}, 1,
+			`^claudebox: CLAUDE_CONFIG_DIR \(.*/no/\.\.\) has \. or \.\. in it and does not exist; create it, or give its plain path$`},
 		// A leading // is / to the kernel, not to a string comparison.
 		{"project //", nil, dir, []string{"--project", "//", "--", "true"}, 1, `^claudebox: refusing to mount / read-write: it contains your home directory`},
 		{"project //tmp", nil, dir, []string{"--project", "//tmp", "--", "true"}, 1, `^claudebox: refusing to mount /tmp read-write: it is a shared system directory`},
@@ -286,6 +294,31 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("home by the password database", func(t *testing.T) {
+		// HOME says another directory (sudo keeping HOME): the user's home
+		// by /etc/passwd is still refused.
+		u, err := user.Current()
+		if err != nil || u.HomeDir == "" || u.HomeDir == "/" {
+			t.Skip("no home directory in the password database")
+		}
+		if _, err := os.Stat(u.HomeDir); err != nil {
+			t.Skip(err)
+		}
+		r := claudebox(t, baseEnv(home, claudeDir(t)), dir, "--project", u.HomeDir, "--", "true")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "it contains your home directory") {
+			t.Errorf("--project %s with HOME=%s: exit %d, %q", u.HomeDir, home, r.Code, r.Stderr)
+		}
+	})
+	t.Run("closed stderr", func(t *testing.T) {
+		// bash opens the script on the first free descriptor; the sandbox
+		// gets /dev/null there, not the script.
+		cmd := exec.Command("sh", "-c", `bash "$0" -- sh -c 'readlink /proc/$$/fd/2' 2>&-`, script)
+		cmd.Env, cmd.Dir = baseEnv(home, claudeDir(t)), dir
+		out, err := cmd.Output()
+		if err != nil || string(out) != "/dev/null\n" {
+			t.Errorf("fd 2 inside with stderr closed: %v %q", err, out)
+		}
+	})
 	t.Run("cwd //tmp", func(t *testing.T) {
 		// The shell's PWD keeps the //, and claudebox's cd with it.
 		cmd := exec.Command("sh", "-c", `cd //tmp && bash "$0" -- true`, script)

@@ -51,11 +51,14 @@ while [ "$#" -gt 0 ]; do
   --nix-daemon) nix_daemon=yes ;;
   --no-nix-daemon) nix_daemon=no ;;
   --project | --allow-env)
-    [ "$#" -ge 2 ] || die 2 "$1 needs a value; see claudebox --help"
+    if [ "$#" -lt 2 ] || [ -z "$2" ]; then die 2 "$1 needs a value; see claudebox --help"; fi
     if [ "$1" = --project ]; then project=$2; else allow_env+=("$2"); fi
     shift
     ;;
-  --project=*) project=${1#--project=} ;;
+  --project=*)
+    project=${1#--project=}
+    [ -n "$project" ] || die 2 "--project needs a value; see claudebox --help"
+    ;;
   --allow-env=*) allow_env+=("${1#--allow-env=}") ;;
   --)
     shift
@@ -70,6 +73,7 @@ while [ "$#" -gt 0 ]; do
   shift
 done
 if [ "$run_claude" = 1 ]; then cmd=(claude "$@"); fi
+[ -n "${cmd[0]}" ] || die 2 "the command after -- is empty; see claudebox --help"
 # unix_socket FD: descriptor FD is a Unix socket (the host's /proc/net/unix
 # lists it), not a network one. Run only for a socket on stdio (rare): it
 # forks readlink.
@@ -97,6 +101,11 @@ unix_socket() {
 # UDP socket sends to the host's 127.0.0.1). A Unix socket (systemd's
 # journal, ssh) only reaches its peer.
 for fd in 0 1 2; do
+  # Closed, it may have become the script's own (bash opens it on the first
+  # free descriptor): /dev/null instead.
+  if [ /proc/self/fd/$fd -ef "${BASH_SOURCE[0]}" ]; then
+    case "$fd" in 0) exec </dev/null ;; 1) exec >/dev/null ;; 2) exec 2>/dev/null ;; esac
+  fi
   [ ! -d /proc/self/fd/$fd ] || die 1 "descriptor $fd (standard input, output or error) is a directory, which would lead out of the sandbox; redirect it from or to a file"
   if [ -S /proc/self/fd/$fd ] && ! unix_socket "$fd"; then
     die 1 "descriptor $fd (standard input, output or error) is a network socket of the host's, which would lead out of the sandbox's network; redirect it from or to a file or a pipe"
@@ -113,7 +122,7 @@ case "$home" in /*) ;; *) die 1 "HOME must be an absolute path, not $home" ;; es
 # Both HOME and its physical path count (on Silverblue /home is /var/home).
 covers_home() {
   local h
-  for h in "$home" "$home_phys"; do
+  for h in "$home" "$home_phys" ${home_pw:+"$home_pw"}; do
     if [ "$1" = / ] || [ "$1" = "$h" ] || [ "${h#"$1"/}" != "$h" ]; then return 0; fi
   done
   return 1
@@ -150,6 +159,27 @@ if cd -P -- "$home" 2>/dev/null; then
   canon "$PWD"
   home_phys=$canon
 fi
+# The user's home by the password database too, when HOME says another
+# (sudo keeping HOME): its secrets are the user's all the same.
+home_pw=""
+if [ -r /etc/passwd ]; then
+  mapfile -t lines </etc/passwd
+  for line in ${lines[@]+"${lines[@]}"}; do
+    line=${line#*:} # name:password:uid:gid:gecos:home:shell
+    line=${line#*:}
+    [ "${line%%:*}" = "$EUID" ] || continue
+    line=${line#*:}
+    line=${line#*:}
+    line=${line#*:}
+    dir=${line%%:*}
+    if [ -n "$dir" ] && [ "$dir" != "$home" ] && [ "$dir" != / ] && cd -P -- "$dir" 2>/dev/null; then
+      canon "$PWD"
+      home_pw=$canon
+      cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
+    fi
+    break
+  done
+fi
 cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
 case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
 if [ -z "$project" ]; then
@@ -185,6 +215,10 @@ bad_config="it contains your home directory or is a shared system directory; set
 if covers_home "${config:-/}" || shared_dir "$config"; then
   die 1 "refusing to mount ${config:-/} as Claude's config: $bad_config"
 fi
+case "/$config/" in */./* | */../*)
+  [ -d "$config" ] || die 1 "CLAUDE_CONFIG_DIR ($config) has . or .. in it and does not exist; create it, or give its plain path"
+  ;;
+esac
 if [ ! -d "$config" ] && [ ! -L "$config" ] && ! (umask 077 && mkdir -p -- "$config") 2>/dev/null; then
   die 1 "cannot create Claude's config directory $config; create it, or set CLAUDE_CONFIG_DIR to a directory of yours"
 fi
@@ -280,7 +314,8 @@ if [ "$audit" = 0 ]; then
   fi
   # (Else bwrap's own "execvp" message, after the sandbox was made.)
   case "${cmd[0]}" in
-  */*) ;;
+  /*) [ -e "${cmd[0]}" ] || die 1 "${cmd[0]} does not exist; check the command's path" ;;
+  */*) [ -e "$chdir/${cmd[0]}" ] || die 1 "${cmd[0]} does not exist in $chdir, where the command starts; check its path" ;;
   *) in_sandbox_path "${cmd[0]}" ||
     die 1 "${cmd[0]} is not on the sandbox's PATH ($sandbox_path: claudebox's runtime tools); run it by its path (such as ./${cmd[0]}), or through a tool that finds it (such as nix run or npx)" ;;
   esac
