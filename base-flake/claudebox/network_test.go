@@ -234,8 +234,12 @@ func TestNetworkNeverJoinedStale(t *testing.T) {
 	}
 	after := netns(t, env, dir)
 	m, ok := noted(t, runDir, dir)
-	if !ok || m.holder == n.holder || after == before {
-		t.Fatalf("after the keeper was killed: note %+v (was %+v), namespace %s (was %s)", m, n, after, before)
+	// The run is in the new holder's namespace. (Not "another inode than
+	// before": the old namespace is gone, and the kernel may give its
+	// inode number to the new one, as it did once here.)
+	newNS, _ := os.Readlink("/proc/" + strconv.Itoa(m.holder) + "/ns/net")
+	if !ok || m.holder == n.holder || after != newNS {
+		t.Fatalf("after the keeper was killed: note %+v (was %+v), the run's namespace %s, the new holder's %s (before: %s)", m, n, after, newNS, before)
 	}
 	stopKeeper(t, m)
 
