@@ -747,7 +747,10 @@ func testSecretsInvisible(t *testing.T, uid int) {
 		"[url \"https://"+marker+"-url@github.com/\"]\n\tinsteadOf = https://github.com/\n[include]\n\tpath = ~/.gitconfig.secret\n")
 	writeFile(t, filepath.Join(home, ".gitconfig.secret"), "[user]\n\tsigningkey = "+marker+"-signing\n")
 
-	env := baseEnv(home, bin)
+	// A keeper that stays between the runs (with no idle time, it could
+	// retire in the few milliseconds between two runs, and the second
+	// report would not be a joining run); the harness ends it.
+	env := append(baseEnv(home, bin), "CLAUDEBOX_NET_IDLE=60")
 	var probePaths, outside, homeSockets []string
 	all := secrets(uid)
 	for _, s := range all {
