@@ -12,7 +12,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -436,10 +435,11 @@ func TestAudit(t *testing.T) {
 			t.Errorf("bwrap arguments lack %s: %v", w, a.Bwrap)
 		}
 	}
-	// The environment reaches bwrap as --setenv pairs, bwrap itself starts
-	// with none (exec -c).
-	if i := slices.Index(a.Bwrap, "HOME"); i < 1 || a.Bwrap[i-1] != "--setenv" || a.Bwrap[i+1] != home {
-		t.Errorf("bwrap arguments lack --setenv HOME %s: %v", home, a.Bwrap)
+	// The environment reaches bwrap as --setenv pairs on a descriptor
+	// (--args 13), not on its command line; bwrap itself starts with none
+	// (exec -c).
+	if len(a.Bwrap) < 3 || a.Bwrap[1] != "--args" || a.Bwrap[2] != "13" || contains(a.Bwrap, "--setenv") {
+		t.Errorf("bwrap arguments: %v, want --args 13 first and no --setenv", a.Bwrap)
 	}
 	// The network: the sandbox's own, through slirp4netns, without the host's
 	// loopback, joined with nsenter (no network yet: its holder is to be
@@ -850,5 +850,36 @@ func TestStdioSockets(t *testing.T) {
 	n, _ := mine.Read(got)
 	if string(got[:n]) != "through the socket\n" {
 		t.Errorf("through a Unix socket as stdout: %q", got[:n])
+	}
+}
+
+// TestSecretsNotOnCommandLines: the variables claudebox passes in (Claude's
+// own API key among them) are on no process's command line while the
+// sandbox runs: every user of the host can read command lines (ps).
+func TestSecretsNotOnCommandLines(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	home, dir := project(t)
+	key := marker + "-api-key-" + strconv.Itoa(os.Getpid())
+	nap := "3600." + strconv.Itoa(os.Getpid()) + "7"
+	// The command compares with the key in a file of the project: not
+	// on its own command line either.
+	writeFile(t, filepath.Join(dir, "key"), key)
+	cmd := exec.Command("bash", script, "--", "sh", "-c", `[ "$ANTHROPIC_API_KEY" = "$(cat key)" ] && exec sleep "$0"`, nap)
+	cmd.Env, cmd.Dir = append(baseEnv(home, claudeDir(t)), "ANTHROPIC_API_KEY="+key), dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitForProcess(t, "sleep\x00"+nap) // so the key reached the command
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		line, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if strings.Contains(string(line), marker+"-api-key") {
+			t.Errorf("process %s has the key on its command line: %q", e.Name(), strings.ReplaceAll(string(line), "\x00", " "))
+		}
 	}
 }

@@ -859,9 +859,20 @@ fi
 
 # bwrap starts with an empty environment (`exec -c`) and sets the allowlist
 # itself (--setenv): --clearenv would still leave the host environment
-# readable at /proc/1/environ inside; this leaves nothing there.
+# readable at /proc/1/environ inside; this leaves nothing there. The
+# --setenv pairs reach bwrap as NUL-separated arguments on fd 13 (--args),
+# not on its command line, which every user of the host can read (ps):
+# ANTHROPIC_API_KEY is among them.
 setenv=()
-for e in "${envs[@]}"; do setenv+=(--setenv "${e%%=*}" "${e#*=}"); done
+setenv_bytes=0
+for e in "${envs[@]}"; do
+  setenv+=(--setenv "${e%%=*}" "${e#*=}")
+  setenv_bytes=$((setenv_bytes + ${#e} + 12))
+done
+# They go through a pipe written before bwrap reads it: it must fit.
+[ "$setenv_bytes" -lt 60000 ] || die 1 "the environment for the sandbox is larger than 60 kB; pass fewer or smaller variables with --allow-env"
+args=(--args 13 "${args[@]}")
+fds+=" 13"
 
 if [ "$audit" = 1 ]; then
   rare_code
@@ -895,12 +906,13 @@ fi
     fd=${fd##*/}
     case "$fds " in *" $fd "*) ;; *) exec {fd}>&- ;; esac
   done
-  if [ -p /proc/self/fd/10 ] && read -r -u 10 && printf '%b' "$bpf" >/proc/self/fd/10; then
-    exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}"
+  if [ -p /proc/self/fd/10 ] && [ -p /proc/self/fd/13 ] && read -r -u 10 && read -r -u 13 &&
+    printf '%b' "$bpf" >/proc/self/fd/10 && printf '%s\0' "${setenv[@]}" >/proc/self/fd/13; then
+    exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${args[@]}" -- "${cmd[@]}"
   else
-    exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf")
+    exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf") 13< <(printf '%s\0' "${setenv[@]}")
   fi
-} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 17<<<"$resolv"
+} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 13<<<"" 17<<<"$resolv"
 
 # --- rare paths (see rare_code) ---
 usage() {
@@ -963,7 +975,7 @@ print_audit() {
   # One string per item, separated by \x1e, on stdin: jq 1.6 has no --args
   # that stops option parsing.
   RS=$'\x1e'
-  printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" ${net_pre[@]+"${net_pre[@]}"} "${bwrap_bin:-bwrap}" "${setenv[@]}" "${args[@]}" -- "${cmd[@]}" |
+  printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" ${net_pre[@]+"${net_pre[@]}"} "${bwrap_bin:-bwrap}" "${args[@]}" -- "${cmd[@]}" |
   jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" \
     --arg bpf "$bpf" --arg arch "$HOSTTYPE" --argjson n_env "${#envs[@]}" \
     --argjson n_pre "$((${#net_pre[@]}))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg slirp "${slirp_opts[*]}" \
