@@ -486,6 +486,10 @@ func TestSeccompFilter(t *testing.T) {
 			{x8664, 0x40000000 | 250, 0, eperm}, {x8664, 0x40000000 | 251, 0, allow}, // x32
 			{i386, 286, 0, eperm}, {i386, 287, 0, eperm}, {i386, 288, 0, eperm}, {i386, 285, 0, allow}, {i386, 289, 0, allow},
 			{i386, 250, 0, allow}, // i386's 250 is fadvise64
+			// chmod, fchmod (mode in argument 1) and fchmodat, fchmodat2
+			// (argument 2) with S_ISUID or S_ISGID.
+			{x8664, 90, 0o4755, eperm}, {x8664, 90, 0o2755, eperm}, {x8664, 90, 0o755, allow}, {x8664, 91, 0o4755, eperm},
+			{x8664, 0x40000000 | 91, 0o4755, eperm}, {i386, 15, 0o4755, eperm}, {i386, 94, 0o2700, eperm}, {i386, 15, 0o1777, allow},
 		},
 		"aarch64": {
 			{aarch64, 29, tiocsti, eperm}, {aarch64, 29, tioclinux, eperm}, {aarch64, 29, tiocgwinsz, allow},
@@ -493,7 +497,13 @@ func TestSeccompFilter(t *testing.T) {
 			{aarch64, 217, 0, eperm}, {aarch64, 218, 0, eperm}, {aarch64, 219, 0, eperm},
 			{aarch64, 216, 0, allow}, {aarch64, 220, 0, allow},
 			{arm, 309, 0, eperm}, {arm, 310, 0, eperm}, {arm, 311, 0, eperm}, {arm, 308, 0, allow}, {arm, 312, 0, allow},
+			{aarch64, 52, 0o4755, eperm}, {aarch64, 52, 0o755, allow}, {arm, 15, 0o6755, eperm}, {arm, 94, 0o644, allow},
 		},
+	}
+	withMode := map[string][]call{ // arg1 here is argument 2, the mode
+		"x86_64": {{x8664, 268, 0o4755, eperm}, {x8664, 268, 0o755, allow}, {x8664, 452, 0o2755, eperm},
+			{i386, 306, 0o4755, eperm}, {i386, 452, 0o644, allow}},
+		"aarch64": {{aarch64, 53, 0o4755, eperm}, {aarch64, 453, 0o4755, allow}, {aarch64, 452, 0o2000, eperm}, {arm, 333, 0o4700, eperm}},
 	}
 	for arch, calls := range tests {
 		t.Run(arch, func(t *testing.T) {
@@ -503,8 +513,14 @@ func TestSeccompFilter(t *testing.T) {
 				t.Fatalf("bpf %q: %v", a.Seccomp.BPF, err)
 			}
 			for _, c := range calls {
-				if got := runBPF(t, prog, c.arch, c.nr, c.arg1); got != c.want {
+				if got := runBPF(t, prog, c.arch, c.nr, c.arg1, 0); got != c.want {
 					t.Errorf("arch %#x nr %d arg %#x: %#x, want %#x", c.arch, c.nr, c.arg1, got, c.want)
+				}
+			}
+			// fchmodat and fchmodat2: the mode is argument 2.
+			for _, c := range withMode[arch] {
+				if got := runBPF(t, prog, c.arch, c.nr, 0, c.arg1); got != c.want {
+					t.Errorf("arch %#x nr %d mode %#o: %#x, want %#x", c.arch, c.nr, c.arg1, got, c.want)
 				}
 			}
 		})
@@ -513,11 +529,12 @@ func TestSeccompFilter(t *testing.T) {
 
 // runBPF interprets a classic BPF seccomp program (the instructions the
 // filter uses: ld abs word, jeq k, ret k) on struct seccomp_data.
-func runBPF(t *testing.T, prog []byte, arch, nr uint32, arg1 uint64) uint32 {
+func runBPF(t *testing.T, prog []byte, arch, nr uint32, arg1, arg2 uint64) uint32 {
 	data := make([]byte, 64)
 	binary.LittleEndian.PutUint32(data[0:], nr)
 	binary.LittleEndian.PutUint32(data[4:], arch)
 	binary.LittleEndian.PutUint64(data[24:], arg1)
+	binary.LittleEndian.PutUint64(data[32:], arg2)
 	var acc uint32
 	for pc := 0; pc*8 < len(prog); pc++ {
 		in := prog[pc*8:]
@@ -527,6 +544,12 @@ func runBPF(t *testing.T, prog []byte, arch, nr uint32, arg1 uint64) uint32 {
 			acc = binary.LittleEndian.Uint32(data[k:])
 		case 0x15, 0x35, 0x25: // BPF_JMP|BPF_JEQ, BPF_JGE, BPF_JGT (|BPF_K): unsigned
 			if (code == 0x15 && acc == k) || (code == 0x35 && acc >= k) || (code == 0x25 && acc > k) {
+				pc += int(jt)
+			} else {
+				pc += int(jf)
+			}
+		case 0x45: // BPF_JMP|BPF_JSET|BPF_K
+			if acc&k != 0 {
 				pc += int(jt)
 			} else {
 				pc += int(jf)
@@ -880,6 +903,28 @@ func TestSecretsNotOnCommandLines(t *testing.T) {
 		line, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
 		if strings.Contains(string(line), marker+"-api-key") {
 			t.Errorf("process %s has the key on its command line: %q", e.Name(), strings.ReplaceAll(string(line), "\x00", " "))
+		}
+	}
+}
+
+// TestNoSetuidFiles: inside, chmod with S_ISUID or S_ISGID fails (the
+// project is the host's, and a setuid copy of a shell made there would run
+// as the user, or root, for anyone on the host); plain modes still work.
+// Outside, the same commands succeed.
+func TestNoSetuidFiles(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	home, dir := project(t)
+	const probe = `cp /bin/true f && chmod 755 f && echo plain; chmod 4755 f 2>/dev/null && echo setuid; chmod 2755 f 2>/dev/null && echo setgid; ` +
+		`mkdir -p d && chmod g+s d 2>/dev/null && echo setgid-dir; rm -rf f d`
+	outside := exec.Command("sh", "-c", probe)
+	outside.Dir = t.TempDir()
+	if out, err := outside.CombinedOutput(); err != nil || string(out) != "plain\nsetuid\nsetgid\nsetgid-dir\n" {
+		t.Fatalf("control: outside, %v %q", err, out)
+	}
+	for _, mode := range [][]string{nil, {"--share-host-net"}} {
+		if got := mustRun(t, baseEnv(home, claudeDir(t)), dir, append(mode, "--", "sh", "-c", probe)...); got != "plain\n" {
+			t.Errorf("claudebox %v: %q, want only the plain chmod to work", mode, got)
 		}
 	}
 }
