@@ -452,7 +452,7 @@ func TestAudit(t *testing.T) {
 	}
 	shared := runAudit(t, env, dir, "x86_64", "--share-host-net", "--", "true")
 	if shared.Network.Mode != "host" || !shared.Network.HostLoopback || !strings.HasSuffix(shared.Exec[0], "bwrap") ||
-		contains(shared.Bwrap, "--unshare-user") {
+		contains(shared.Bwrap, "--unshare-user") != (os.Getuid() == 0) { // root's has one, for --disable-userns
 		t.Errorf("--share-host-net: network %+v, exec %v", shared.Network, shared.Exec)
 	}
 }
@@ -925,6 +925,28 @@ func TestNoSetuidFiles(t *testing.T) {
 	for _, mode := range [][]string{nil, {"--share-host-net"}} {
 		if got := mustRun(t, baseEnv(home, claudeDir(t)), dir, append(mode, "--", "sh", "-c", probe)...); got != "plain\n" {
 			t.Errorf("claudebox %v: %q, want only the plain chmod to work", mode, got)
+		}
+	}
+}
+
+// TestNoUserNamespacesForRoot: as root, the sandbox cannot make user
+// namespaces (in one, its uid 0 could mount a cgroup hierarchy and write
+// the host's root-owned control files); a plain user's sandbox can (Claude
+// Code's own sandbox needs them).
+func TestNoUserNamespacesForRoot(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	if os.Getuid() != 0 {
+		t.Skip("only root's sandbox is without user namespaces")
+	}
+	home, dir := project(t)
+	const probe = `unshare --user true 2>/dev/null && echo made || echo refused`
+	if out, err := exec.Command("sh", "-c", probe).Output(); err != nil || string(out) != "made\n" {
+		t.Fatalf("control: outside, %v %q", err, out)
+	}
+	for _, mode := range [][]string{nil, {"--share-host-net"}} {
+		if got := mustRun(t, baseEnv(home, claudeDir(t)), dir, append(mode, "--", "sh", "-c", probe)...); got != "refused\n" {
+			t.Errorf("claudebox %v as root: a user namespace inside: %q", mode, got)
 		}
 	}
 }

@@ -666,6 +666,15 @@ esac
 args+=(--seccomp 10)
 
 args+=(--unshare-all --share-net --die-with-parent --cap-drop ALL --chdir "$chdir")
+if [ "$EUID" = 0 ]; then
+  # As root, a user namespace made inside (where the sandbox's uid 0 has
+  # every capability over namespaces of its own) could mount a cgroup
+  # hierarchy whose root-owned files the host's uid 0 may write: freeze or
+  # limit the host's containers. Root's sandbox makes none (a plain user's
+  # may: Claude Code's own bwrap sandbox needs them).
+  args+=(--disable-userns)
+  if [ "$net" = host ]; then args+=(--unshare-user --uid 0 --gid 0); fi
+fi
 
 # --- network -----------------------------------------------------------------------
 # The host's network namespace would let the sandbox reach the host's
