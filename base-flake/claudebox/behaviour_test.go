@@ -308,6 +308,27 @@ func TestErrors(t *testing.T) {
 			t.Errorf("--project %s with HOME=%s: exit %d, %q", u.HomeDir, home, r.Code, r.Stderr)
 		}
 	})
+	t.Run("host tools from the project", func(t *testing.T) {
+		// A project's bin/ first on PATH (direnv's PATH_add): the sandbox
+		// could plant a bwrap or nsenter there, which would run on the host.
+		for _, tool := range []string{"bwrap", "nsenter"} {
+			real, err := exec.LookPath(tool)
+			if err != nil {
+				t.Skip(err)
+			}
+			bin := filepath.Join(t.TempDir(), "bin")
+			projectBin := filepath.Join(dir, "bin-"+tool)
+			if err := errors.Join(os.MkdirAll(bin, 0o755), os.MkdirAll(projectBin, 0o755), os.Symlink(real, filepath.Join(projectBin, tool))); err != nil {
+				t.Fatal(err)
+			}
+			env := append(baseEnv(home, claudeDir(t)), "PATH="+projectBin+":"+hostPath(claudeDir(t)))
+			r := claudebox(t, env, dir, "--", "true")
+			want := "claudebox: refusing to run " + filepath.Join(projectBin, tool) + " on the host: it is in the project or Claude's config"
+			if r.Code != 1 || !strings.HasPrefix(r.Stderr, want) {
+				t.Errorf("%s in the project: exit %d, %q", tool, r.Code, r.Stderr)
+			}
+		}
+	})
 	t.Run("closed stderr", func(t *testing.T) {
 		// bash opens the script on the first free descriptor; the sandbox
 		// gets /dev/null there, not the script.

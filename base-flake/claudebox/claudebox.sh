@@ -306,6 +306,27 @@ in_sandbox_path() {
   return 1
 }
 
+# host_tool TOOL...: each tool claudebox runs on the host lies outside the
+# project and Claude's config, which the sandbox can write (a PATH with a
+# project's bin/ first, as direnv's PATH_add makes, would otherwise run a
+# bwrap or nsenter the sandbox planted, on the host).
+host_tool() {
+  local tool dir
+  for tool in "$@"; do
+    dir=${tool_path[$tool]:-}
+    [ -n "$dir" ] || continue
+    dir=${dir%/*}
+    if cd -P -- "${dir:-/}" 2>/dev/null; then
+      canon "$PWD"
+      dir=$canon
+      cd -P -- "$cwd"
+    fi
+    case "$dir/" in "$project"/* | "$config"/*)
+      die 1 "refusing to run ${tool_path[$tool]} on the host: it is in the project or Claude's config, which the sandbox can write; put the system's $tool first on PATH" ;;
+    esac
+  done
+}
+
 bwrap_bin=${tool_path[bwrap]:-}
 if [ "$audit" = 0 ]; then
   [ -n "$bwrap_bin" ] || die 1 "bwrap (bubblewrap) is not installed; install it (Debian: apt-get install bubblewrap) or use the claudebox Nix package"
@@ -336,7 +357,11 @@ need_tools() { # need_tools TOOL...: each found on PATH (tool_path), or stop
     die 1 "$tool is not installed, and the sandbox's own network needs it; install it (Debian: apt-get install $pkg) or use the claudebox Nix package, $or_share"
   done
 }
-if [ "$audit" = 0 ] && [ "$net" = private ]; then need_tools "${net_tools[@]}"; fi
+if [ "$audit" = 0 ]; then host_tool bwrap; fi
+if [ "$audit" = 0 ] && [ "$net" = private ]; then
+  need_tools "${net_tools[@]}"
+  host_tool "${net_tools[@]}"
+fi
 
 # --- environment (allowlist) ---------------------------------------------------------
 # The sandbox gets only these variables (see setenv, below).
@@ -832,6 +857,7 @@ net_start() {
     case "$path" in /*) tool_path[$tool]=$path ;; esac
   done
   need_tools "${keeper_tools[@]}"
+  host_tool "${keeper_tools[@]}"
   if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
     die 1 "/dev/net/tun is missing or not readable and writable by you, and slirp4netns needs it for the sandbox's own network (distributions ship it with mode 0666); fix it (as root: chmod 0666 /dev/net/tun), $or_share"
   fi
