@@ -971,3 +971,42 @@ func TestNoUserNamespacesForRoot(t *testing.T) {
 		}
 	}
 }
+
+// TestHostNameAndKeyNames: the host's name and the names of the user's
+// kernel keys are not shown inside.
+func TestHostNameAndKeyNames(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	home, dir := project(t)
+	got := mustRun(t, baseEnv(home, claudeDir(t)), dir, "--", "sh", "-c", "hostname; wc -c </proc/keys; wc -c </proc/key-users")
+	if got != "claudebox\n0\n0\n" {
+		t.Errorf("hostname and /proc/keys, /proc/key-users sizes inside: %q", got)
+	}
+}
+
+// TestClaudeJSONCopyNoSymlink: the one-time copy of ~/.claude.json into
+// the config directory does not go through a symbolic link a sandbox left
+// in its place (it would write the host's file it points to).
+func TestClaudeJSONCopyNoSymlink(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	home, dir := project(t)
+	writeFile(t, filepath.Join(home, ".claude.json"), `{"state":"`+marker+`"}`)
+	// A dangling link: GNU cp writes through it with POSIXLY_CORRECT (and
+	// else refuses, which stopped every run).
+	victim := filepath.Join(home, ".bash_profile")
+	writeFile(t, filepath.Join(home, ".claude", "settings.json"), "{}")
+	if err := os.Symlink(victim, filepath.Join(home, ".claude", ".claude.json")); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, append(baseEnv(home, claudeDir(t)), "POSIXLY_CORRECT=1"), dir, "--", "true")
+	if b, err := os.ReadFile(victim); err == nil {
+		t.Errorf("the file the link pointed to was written: %q", b)
+	}
+	// Without the link, the copy is made.
+	os.Remove(filepath.Join(home, ".claude", ".claude.json"))
+	mustRun(t, baseEnv(home, claudeDir(t)), dir, "--", "true")
+	if b, err := os.ReadFile(filepath.Join(home, ".claude", ".claude.json")); err != nil || !strings.Contains(string(b), marker) {
+		t.Errorf("the copy: %v %q", err, b)
+	}
+}

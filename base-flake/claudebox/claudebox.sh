@@ -428,6 +428,11 @@ if [ "$EUID" = 0 ]; then
   done
 fi
 fresh --dev /dev
+# /proc/keys and /proc/key-users name the user's keys (their contents are
+# out of reach: the keyring calls are filtered, below): empty files instead.
+args+=(--ro-bind-data 14 /proc/keys --ro-bind-data 15 /proc/key-users)
+fds+=" 14 15"
+mounts+=("ro-bind-data${US}(empty)$US/proc/keys" "ro-bind-data${US}(empty)$US/proc/key-users")
 fresh --tmpfs /tmp
 # /etc: only what name resolution, TLS, users and time need. No /run, /var or
 # /etc/nix/netrc; nix.conf is copied without access-tokens (below).
@@ -443,10 +448,17 @@ done
 # under it, so it must come before them.
 args+=(--perms 0700)
 fresh --tmpfs "$home"
-if [ -z "${CLAUDE_CONFIG_DIR:-}" ] && [ -f "$home/.claude.json" ] && [ ! -e "$config/.claude.json" ]; then
-  # A one-time copy of Claude's state into the config directory (see above).
-  cp -p "$home/.claude.json" "$config/.claude.json" 2>/dev/null ||
+if [ -z "${CLAUDE_CONFIG_DIR:-}" ] && [ -f "$home/.claude.json" ] && [ ! -e "$config/.claude.json" ] &&
+  [ ! -L "$config/.claude.json" ]; then
+  # A one-time copy of Claude's state into the config directory (see
+  # above), never through a symbolic link a sandbox left there: into a new
+  # file (cp removes whatever took its name meanwhile), renamed over.
+  if ! copy=$(mktemp "$config/.claude.json.XXXXXX" 2>/dev/null) ||
+    ! cp -p --remove-destination "$home/.claude.json" "$copy" 2>/dev/null ||
+    ! mv -f -T "$copy" "$config/.claude.json" 2>/dev/null; then
+    rm -f "${copy:-}"
     die 1 "cannot copy $home/.claude.json into $config (Claude's config directory); check their permissions, or copy it yourself"
+  fi
 fi
 add_mount --bind "$config" "$config"
 add_mount --bind "$project" "$project"
@@ -690,7 +702,7 @@ aarch64)
 esac
 args+=(--seccomp 10)
 
-args+=(--unshare-all --share-net --die-with-parent --cap-drop ALL --chdir "$chdir")
+args+=(--unshare-all --share-net --hostname claudebox --die-with-parent --cap-drop ALL --chdir "$chdir")
 if [ "$EUID" = 0 ]; then
   # As root, a user namespace made inside (where the sandbox's uid 0 has
   # every capability over namespaces of its own) could mount a cgroup
@@ -969,12 +981,13 @@ fi
     case "$fds " in *" $fd "*) ;; *) exec {fd}>&- ;; esac
   done
   if [ -p /proc/self/fd/10 ] && [ -p /proc/self/fd/13 ] && read -r -u 10 && read -r -u 13 &&
+    read -r -u 14 && read -r -u 15 &&
     printf '%b' "$bpf" >/proc/self/fd/10 && printf '%s\0' "${setenv[@]}" >/proc/self/fd/13; then
     exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${args[@]}" -- "${cmd[@]}"
   else
     exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${args[@]}" -- "${cmd[@]}" 10< <(printf '%b' "$bpf") 13< <(printf '%s\0' "${setenv[@]}")
   fi
-} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 13<<<"" 17<<<"$resolv"
+} 10<<<"" 11<<<"$nixconf" 12<<<"$gitconfig" 13<<<"" 14<<<"" 15<<<"" 17<<<"$resolv"
 
 # --- rare paths (see rare_code) ---
 usage() {
