@@ -727,7 +727,8 @@ fi
 # host's resolvers, also one on the host's loopback (systemd-resolved).
 # Blackhole routes take away the link-local range (169.254.0.0/16: AWS, GCP,
 # Azure, OCI metadata and the ECS credentials endpoint), AWS's IPv6 metadata
-# address and Alibaba's, and the host's own addresses: slirp4netns connects
+# address, Alibaba's and Azure's WireServer (168.63.129.16), and the host's
+# own addresses: slirp4netns connects
 # from the host's side, so a host service bound to 0.0.0.0 (a database, a
 # Docker daemon's TCP port) would otherwise be reachable at any of them.
 #
@@ -740,7 +741,7 @@ fi
 # namespace of bwrap's below it, without capabilities, so it cannot change
 # the routes back.
 # The blackholed destinations, as `ip route` takes them:
-net_blocked=(169.254.0.0/16 fd00:ec2::254/128 100.100.100.200/32)
+net_blocked=(169.254.0.0/16 fd00:ec2::254/128 100.100.100.200/32 168.63.129.16/32)
 
 # host_addrs sets host_blocked to each IPv4 address or range the host takes
 # as its own (ADDR/32, or ADDR/N for an address on lo with a prefix or an

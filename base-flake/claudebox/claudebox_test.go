@@ -450,7 +450,7 @@ var (
 	// 198.18.5.0/24 dev lo`).
 	hostOnly = []string{"tcp:127.0.0.1:7001", "tcp:[::1]:7001", "tcp:10.0.2.2:7001", "abstract:claudebox-test-x11",
 		"tcp:169.254.169.254:80", "tcp:169.254.170.2:80", "tcp:[fd00:ec2::254]:80", "tcp:100.100.100.200:80",
-		"tcp:192.0.2.2:7003", "tcp:198.18.5.77:7006"}
+		"tcp:168.63.129.16:80", "tcp:192.0.2.2:7003", "tcp:198.18.5.77:7006"}
 	// A server on another machine, reached through the host's eth0: what a
 	// server on the internet looks like from the sandbox.
 	outbound = "tcp:198.51.100.7:7002"
@@ -484,6 +484,7 @@ func hostNetwork() (*exec.Cmd, error) {
 		{"addr", "add", "169.254.169.254/32", "dev", "lo"},
 		{"addr", "add", "169.254.170.2/32", "dev", "lo"},
 		{"addr", "add", "100.100.100.200/32", "dev", "lo"},
+		{"addr", "add", "168.63.129.16/32", "dev", "lo"},
 		{"addr", "add", "fd00:ec2::254/128", "dev", "lo"},
 		{"route", "add", "local", "198.18.5.0/24", "dev", "lo"},
 	} {
