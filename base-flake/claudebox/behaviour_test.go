@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -507,6 +508,9 @@ func TestSeccompFilter(t *testing.T) {
 			{x8664, 0x40000000 | 250, 0, eperm}, {x8664, 0x40000000 | 251, 0, allow}, // x32
 			{i386, 286, 0, eperm}, {i386, 287, 0, eperm}, {i386, 288, 0, eperm}, {i386, 285, 0, allow}, {i386, 289, 0, allow},
 			{i386, 250, 0, allow}, // i386's 250 is fadvise64
+			// io_uring_setup, io_uring_enter, io_uring_register.
+			{x8664, 425, 0, eperm}, {x8664, 427, 0, eperm}, {x8664, 424, 0, allow}, {x8664, 428, 0, allow},
+			{i386, 426, 0, eperm}, {i386, 428, 0, allow},
 			// chmod, fchmod (mode in argument 1) and fchmodat, fchmodat2
 			// (argument 2) with S_ISUID or S_ISGID.
 			{x8664, 90, 0o4755, eperm}, {x8664, 90, 0o2755, eperm}, {x8664, 90, 0o755, allow}, {x8664, 91, 0o4755, eperm},
@@ -519,6 +523,7 @@ func TestSeccompFilter(t *testing.T) {
 			{aarch64, 216, 0, allow}, {aarch64, 220, 0, allow},
 			{arm, 309, 0, eperm}, {arm, 310, 0, eperm}, {arm, 311, 0, eperm}, {arm, 308, 0, allow}, {arm, 312, 0, allow},
 			{aarch64, 52, 0o4755, eperm}, {aarch64, 52, 0o755, allow}, {arm, 15, 0o6755, eperm}, {arm, 94, 0o644, allow},
+			{aarch64, 425, 0, eperm}, {aarch64, 428, 0, allow}, {arm, 427, 0, eperm}, {arm, 424, 0, allow},
 		},
 	}
 	withMode := map[string][]call{ // arg1 here is argument 2, the mode
@@ -1008,5 +1013,27 @@ func TestClaudeJSONCopyNoSymlink(t *testing.T) {
 	mustRun(t, baseEnv(home, claudeDir(t)), dir, "--", "true")
 	if b, err := os.ReadFile(filepath.Join(home, ".claude", ".claude.json")); err != nil || !strings.Contains(string(b), marker) {
 		t.Errorf("the copy: %v %q", err, b)
+	}
+}
+
+// TestIOURingBlocked: io_uring_setup fails with EPERM inside (Docker's
+// default profile does the same), while outside it works here.
+func TestIOURingBlocked(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	home, dir := project(t)
+	bin := claudeDir(t)
+	out, err := exec.Command(filepath.Join(bin, "claude"), "io_uring").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "\"ok\"\n" {
+		t.Skipf("io_uring is not available outside the sandbox either: %s", out)
+	}
+	for _, mode := range [][]string{nil, {"--share-host-net"}} {
+		got := mustRun(t, baseEnv(home, bin), dir, append(mode, "--", "claude", "io_uring")...)
+		if want := fmt.Sprintf("%q\n", syscall.EPERM.Error()); got != want {
+			t.Errorf("claudebox %v: io_uring_setup inside: %s, want %s", mode, got, want)
+		}
 	}
 }

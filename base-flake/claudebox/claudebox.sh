@@ -627,7 +627,9 @@ fi
 # and fchmodat2 with S_ISUID or S_ISGID in the mode (systemd's
 # RestrictSUIDSGID): the project and config are the host's files, and a
 # setuid copy of a shell made there would run as the user (as root, if
-# claudebox runs as root) for anyone on the host. The program is
+# claudebox runs as root) for anyone on the host. And io_uring's calls
+# (as in Docker's default profile: a large kernel surface that nothing in
+# the sandbox needs; libuv falls back to threads). The program is
 # written out here as classic BPF (struct sock_filter, little-endian), so the
 # package needs no compiler or helper file: one instruction a line, as byte
 # literals (code, jt, jf, k) rather than computed at each start, and
@@ -639,64 +641,72 @@ bpf=""
 case "${HOSTTYPE:-}" in
 x86_64)
   bpf+='\x20\x00\x00\x00\x04\x00\x00\x00' #  0: ld  [4]                  arch
-  bpf+='\x15\x00\x0b\x00\x03\x00\x00\x40' #  1: jeq 0x40000003, 11, 0    AUDIT_ARCH_I386
-  bpf+='\x15\x00\x00\x19\x3e\x00\x00\xc0' #  2: jeq 0xc000003e, 0, 25    AUDIT_ARCH_X86_64, else allow
+  bpf+='\x15\x00\x0d\x00\x03\x00\x00\x40' #  1: jeq 0x40000003, 13, 0    AUDIT_ARCH_I386
+  bpf+='\x15\x00\x00\x1d\x3e\x00\x00\xc0' #  2: jeq 0xc000003e, 0, 29    AUDIT_ARCH_X86_64, else allow
   bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' #  3: ld  [0]                  syscall number
   bpf+='\x54\x00\x00\x00\xff\xff\xff\xbf' #  4: and 0xbfffffff           without the x32 bit
-  bpf+='\x15\x00\x0f\x00\x10\x00\x00\x00' #  5: jeq 16, 15, 0            ioctl
-  bpf+='\x15\x00\x0e\x00\x02\x02\x00\x00' #  6: jeq 514, 14, 0           x32's ioctl
-  bpf+='\x15\x00\x10\x00\x5a\x00\x00\x00' #  7: jeq 90, 16, 0            chmod
-  bpf+='\x15\x00\x0f\x00\x5b\x00\x00\x00' #  8: jeq 91, 15, 0            fchmod
-  bpf+='\x15\x00\x10\x00\x0c\x01\x00\x00' #  9: jeq 268, 16, 0           fchmodat
-  bpf+='\x15\x00\x0f\x00\xc4\x01\x00\x00' # 10: jeq 452, 15, 0           fchmodat2
-  bpf+='\x35\x00\x00\x10\xf8\x00\x00\x00' # 11: jge 248, 0, 16           add_key (248) ..., else allow
-  bpf+='\x25\x00\x0f\x10\xfa\x00\x00\x00' # 12: jgt 250, 15, 16          ... keyctl (250): deny
-  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' # 13: ld  [0]                  i386: syscall number
-  bpf+='\x15\x00\x06\x00\x36\x00\x00\x00' # 14: jeq 54, 6, 0             ioctl
-  bpf+='\x15\x00\x08\x00\x0f\x00\x00\x00' # 15: jeq 15, 8, 0             chmod
-  bpf+='\x15\x00\x07\x00\x5e\x00\x00\x00' # 16: jeq 94, 7, 0             fchmod
-  bpf+='\x15\x00\x08\x00\x32\x01\x00\x00' # 17: jeq 306, 8, 0            fchmodat
-  bpf+='\x15\x00\x07\x00\xc4\x01\x00\x00' # 18: jeq 452, 7, 0            fchmodat2
-  bpf+='\x35\x00\x00\x08\x1e\x01\x00\x00' # 19: jge 286, 0, 8            add_key (286) ..., else allow
-  bpf+='\x25\x00\x07\x08\x20\x01\x00\x00' # 20: jgt 288, 7, 8            ... keyctl (288): deny
-  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 21: ld  [24]                 ioctl's request (low 32 bits)
-  bpf+='\x15\x00\x06\x00\x12\x54\x00\x00' # 22: jeq 0x5412, 6, 0         TIOCSTI
-  bpf+='\x15\x00\x05\x04\x1c\x54\x00\x00' # 23: jeq 0x541c, 5, 4         TIOCLINUX, else allow
-  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 24: ld  [24]                 the mode, argument 1
-  bpf+='\x45\x00\x03\x02\x00\x0c\x00\x00' # 25: jset 0xc00, 3, 2         S_ISUID|S_ISGID, else allow
-  bpf+='\x20\x00\x00\x00\x20\x00\x00\x00' # 26: ld  [32]                 the mode, argument 2
-  bpf+='\x45\x00\x01\x00\x00\x0c\x00\x00' # 27: jset 0xc00, 1, 0         S_ISUID|S_ISGID, else allow
-  bpf+='\x06\x00\x00\x00\x00\x00\xff\x7f' # 28: ret 0x7fff0000           SECCOMP_RET_ALLOW
-  bpf+='\x06\x00\x00\x00\x01\x00\x05\x00' # 29: ret 0x50001              SECCOMP_RET_ERRNO | EPERM
+  bpf+='\x15\x00\x13\x00\x10\x00\x00\x00' #  5: jeq 16, 19, 0            ioctl
+  bpf+='\x15\x00\x12\x00\x02\x02\x00\x00' #  6: jeq 514, 18, 0           x32's ioctl
+  bpf+='\x15\x00\x14\x00\x5a\x00\x00\x00' #  7: jeq 90, 20, 0            chmod
+  bpf+='\x15\x00\x13\x00\x5b\x00\x00\x00' #  8: jeq 91, 19, 0            fchmod
+  bpf+='\x15\x00\x14\x00\x0c\x01\x00\x00' #  9: jeq 268, 20, 0           fchmodat
+  bpf+='\x15\x00\x13\x00\xc4\x01\x00\x00' # 10: jeq 452, 19, 0           fchmodat2
+  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' # 11: jge 425, 0, 1            io_uring_setup (425) ...
+  bpf+='\x25\x00\x13\x14\xab\x01\x00\x00' # 12: jgt 427, 19, 20          ... io_uring_register (427): deny
+  bpf+='\x35\x00\x00\x12\xf8\x00\x00\x00' # 13: jge 248, 0, 18           add_key (248) ..., else allow
+  bpf+='\x25\x00\x11\x12\xfa\x00\x00\x00' # 14: jgt 250, 17, 18          ... keyctl (250): deny
+  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' # 15: ld  [0]                  i386: syscall number
+  bpf+='\x15\x00\x08\x00\x36\x00\x00\x00' # 16: jeq 54, 8, 0             ioctl
+  bpf+='\x15\x00\x0a\x00\x0f\x00\x00\x00' # 17: jeq 15, 10, 0            chmod
+  bpf+='\x15\x00\x09\x00\x5e\x00\x00\x00' # 18: jeq 94, 9, 0             fchmod
+  bpf+='\x15\x00\x0a\x00\x32\x01\x00\x00' # 19: jeq 306, 10, 0           fchmodat
+  bpf+='\x15\x00\x09\x00\xc4\x01\x00\x00' # 20: jeq 452, 9, 0            fchmodat2
+  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' # 21: jge 425, 0, 1            io_uring_setup (425) ...
+  bpf+='\x25\x00\x09\x0a\xab\x01\x00\x00' # 22: jgt 427, 9, 10           ... io_uring_register (427): deny
+  bpf+='\x35\x00\x00\x08\x1e\x01\x00\x00' # 23: jge 286, 0, 8            add_key (286) ..., else allow
+  bpf+='\x25\x00\x07\x08\x20\x01\x00\x00' # 24: jgt 288, 7, 8            ... keyctl (288): deny
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 25: ld  [24]                 ioctl's request (low 32 bits)
+  bpf+='\x15\x00\x06\x00\x12\x54\x00\x00' # 26: jeq 0x5412, 6, 0         TIOCSTI
+  bpf+='\x15\x00\x05\x04\x1c\x54\x00\x00' # 27: jeq 0x541c, 5, 4         TIOCLINUX, else allow
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 28: ld  [24]                 the mode, argument 1
+  bpf+='\x45\x00\x03\x02\x00\x0c\x00\x00' # 29: jset 0xc00, 3, 2         S_ISUID|S_ISGID, else allow
+  bpf+='\x20\x00\x00\x00\x20\x00\x00\x00' # 30: ld  [32]                 the mode, argument 2
+  bpf+='\x45\x00\x01\x00\x00\x0c\x00\x00' # 31: jset 0xc00, 1, 0         S_ISUID|S_ISGID, else allow
+  bpf+='\x06\x00\x00\x00\x00\x00\xff\x7f' # 32: ret 0x7fff0000           SECCOMP_RET_ALLOW
+  bpf+='\x06\x00\x00\x00\x01\x00\x05\x00' # 33: ret 0x50001              SECCOMP_RET_ERRNO | EPERM
   ;;
 aarch64)
   bpf+='\x20\x00\x00\x00\x04\x00\x00\x00' #  0: ld  [4]                  arch
-  bpf+='\x15\x00\x08\x00\x28\x00\x00\x40' #  1: jeq 0x40000028, 8, 0     AUDIT_ARCH_ARM
-  bpf+='\x15\x00\x00\x16\xb7\x00\x00\xc0' #  2: jeq 0xc00000b7, 0, 22    AUDIT_ARCH_AARCH64, else allow
+  bpf+='\x15\x00\x0a\x00\x28\x00\x00\x40' #  1: jeq 0x40000028, 10, 0    AUDIT_ARCH_ARM
+  bpf+='\x15\x00\x00\x1a\xb7\x00\x00\xc0' #  2: jeq 0xc00000b7, 0, 26    AUDIT_ARCH_AARCH64, else allow
   bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' #  3: ld  [0]                  syscall number
-  bpf+='\x15\x00\x0d\x00\x1d\x00\x00\x00' #  4: jeq 29, 13, 0            ioctl
-  bpf+='\x15\x00\x0f\x00\x34\x00\x00\x00' #  5: jeq 52, 15, 0            fchmod
-  bpf+='\x15\x00\x10\x00\x35\x00\x00\x00' #  6: jeq 53, 16, 0            fchmodat
-  bpf+='\x15\x00\x0f\x00\xc4\x01\x00\x00' #  7: jeq 452, 15, 0           fchmodat2
-  bpf+='\x35\x00\x00\x10\xd9\x00\x00\x00' #  8: jge 217, 0, 16           add_key (217) ..., else allow
-  bpf+='\x25\x00\x0f\x10\xdb\x00\x00\x00' #  9: jgt 219, 15, 16          ... keyctl (219): deny
-  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' # 10: ld  [0]                  arm: syscall number
-  bpf+='\x15\x00\x06\x00\x36\x00\x00\x00' # 11: jeq 54, 6, 0             ioctl
-  bpf+='\x15\x00\x08\x00\x0f\x00\x00\x00' # 12: jeq 15, 8, 0             chmod
-  bpf+='\x15\x00\x07\x00\x5e\x00\x00\x00' # 13: jeq 94, 7, 0             fchmod
-  bpf+='\x15\x00\x08\x00\x4d\x01\x00\x00' # 14: jeq 333, 8, 0            fchmodat
-  bpf+='\x15\x00\x07\x00\xc4\x01\x00\x00' # 15: jeq 452, 7, 0            fchmodat2
-  bpf+='\x35\x00\x00\x08\x35\x01\x00\x00' # 16: jge 309, 0, 8            add_key (309) ..., else allow
-  bpf+='\x25\x00\x07\x08\x37\x01\x00\x00' # 17: jgt 311, 7, 8            ... keyctl (311): deny
-  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 18: ld  [24]                 ioctl's request (low 32 bits)
-  bpf+='\x15\x00\x06\x00\x12\x54\x00\x00' # 19: jeq 0x5412, 6, 0         TIOCSTI
-  bpf+='\x15\x00\x05\x04\x1c\x54\x00\x00' # 20: jeq 0x541c, 5, 4         TIOCLINUX, else allow
-  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 21: ld  [24]                 the mode, argument 1
-  bpf+='\x45\x00\x03\x02\x00\x0c\x00\x00' # 22: jset 0xc00, 3, 2         S_ISUID|S_ISGID, else allow
-  bpf+='\x20\x00\x00\x00\x20\x00\x00\x00' # 23: ld  [32]                 the mode, argument 2
-  bpf+='\x45\x00\x01\x00\x00\x0c\x00\x00' # 24: jset 0xc00, 1, 0         S_ISUID|S_ISGID, else allow
-  bpf+='\x06\x00\x00\x00\x00\x00\xff\x7f' # 25: ret 0x7fff0000           SECCOMP_RET_ALLOW
-  bpf+='\x06\x00\x00\x00\x01\x00\x05\x00' # 26: ret 0x50001              SECCOMP_RET_ERRNO | EPERM
+  bpf+='\x15\x00\x11\x00\x1d\x00\x00\x00' #  4: jeq 29, 17, 0            ioctl
+  bpf+='\x15\x00\x13\x00\x34\x00\x00\x00' #  5: jeq 52, 19, 0            fchmod
+  bpf+='\x15\x00\x14\x00\x35\x00\x00\x00' #  6: jeq 53, 20, 0            fchmodat
+  bpf+='\x15\x00\x13\x00\xc4\x01\x00\x00' #  7: jeq 452, 19, 0           fchmodat2
+  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' #  8: jge 425, 0, 1            io_uring_setup (425) ...
+  bpf+='\x25\x00\x13\x14\xab\x01\x00\x00' #  9: jgt 427, 19, 20          ... io_uring_register (427): deny
+  bpf+='\x35\x00\x00\x12\xd9\x00\x00\x00' # 10: jge 217, 0, 18           add_key (217) ..., else allow
+  bpf+='\x25\x00\x11\x12\xdb\x00\x00\x00' # 11: jgt 219, 17, 18          ... keyctl (219): deny
+  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' # 12: ld  [0]                  arm: syscall number
+  bpf+='\x15\x00\x08\x00\x36\x00\x00\x00' # 13: jeq 54, 8, 0             ioctl
+  bpf+='\x15\x00\x0a\x00\x0f\x00\x00\x00' # 14: jeq 15, 10, 0            chmod
+  bpf+='\x15\x00\x09\x00\x5e\x00\x00\x00' # 15: jeq 94, 9, 0             fchmod
+  bpf+='\x15\x00\x0a\x00\x4d\x01\x00\x00' # 16: jeq 333, 10, 0           fchmodat
+  bpf+='\x15\x00\x09\x00\xc4\x01\x00\x00' # 17: jeq 452, 9, 0            fchmodat2
+  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' # 18: jge 425, 0, 1            io_uring_setup (425) ...
+  bpf+='\x25\x00\x09\x0a\xab\x01\x00\x00' # 19: jgt 427, 9, 10           ... io_uring_register (427): deny
+  bpf+='\x35\x00\x00\x08\x35\x01\x00\x00' # 20: jge 309, 0, 8            add_key (309) ..., else allow
+  bpf+='\x25\x00\x07\x08\x37\x01\x00\x00' # 21: jgt 311, 7, 8            ... keyctl (311): deny
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 22: ld  [24]                 ioctl's request (low 32 bits)
+  bpf+='\x15\x00\x06\x00\x12\x54\x00\x00' # 23: jeq 0x5412, 6, 0         TIOCSTI
+  bpf+='\x15\x00\x05\x04\x1c\x54\x00\x00' # 24: jeq 0x541c, 5, 4         TIOCLINUX, else allow
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 25: ld  [24]                 the mode, argument 1
+  bpf+='\x45\x00\x03\x02\x00\x0c\x00\x00' # 26: jset 0xc00, 3, 2         S_ISUID|S_ISGID, else allow
+  bpf+='\x20\x00\x00\x00\x20\x00\x00\x00' # 27: ld  [32]                 the mode, argument 2
+  bpf+='\x45\x00\x01\x00\x00\x0c\x00\x00' # 28: jset 0xc00, 1, 0         S_ISUID|S_ISGID, else allow
+  bpf+='\x06\x00\x00\x00\x00\x00\xff\x7f' # 29: ret 0x7fff0000           SECCOMP_RET_ALLOW
+  bpf+='\x06\x00\x00\x00\x01\x00\x05\x00' # 30: ret 0x50001              SECCOMP_RET_ERRNO | EPERM
   ;;
 *) die 1 "no seccomp filter for ${HOSTTYPE:-this machine}, so TIOCSTI cannot be blocked; claudebox supports x86_64 and aarch64" ;;
 esac
