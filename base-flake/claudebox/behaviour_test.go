@@ -310,23 +310,41 @@ func TestErrors(t *testing.T) {
 		}
 	})
 	t.Run("host tools from the project", func(t *testing.T) {
-		// A project's bin/ first on PATH (direnv's PATH_add): the sandbox
-		// could plant a bwrap or nsenter there, which would run on the host.
-		for _, tool := range []string{"bwrap", "nsenter"} {
-			real, err := exec.LookPath(tool)
-			if err != nil {
-				t.Skip(err)
+		// A project's bin/ first on PATH (direnv's PATH_add), or an empty
+		// PATH entry (the current directory): what the sandbox planted there
+		// must never run on the host. Every tool claudebox runs on the host
+		// is planted, recording that it ran; stdin is a socketpair, which
+		// makes claudebox look at it with readlink.
+		planted := filepath.Join(t.TempDir(), "ran")
+		bin := filepath.Join(dir, "bin")
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, tool := range []string{"bwrap", "nsenter", "unshare", "ip", "cat", "flock", "slirp4netns", "readlink", "mktemp", "cp", "mv", "rm", "mkdir", "cksum", "jq"} {
+			writeFile(t, filepath.Join(bin, tool), "#!/bin/sh\necho "+tool+" >>"+planted+"\nexit 1\n")
+			os.Chmod(filepath.Join(bin, tool), 0o755)
+			// and in the project itself, for the empty entry
+			writeFile(t, filepath.Join(dir, tool), "#!/bin/sh\necho "+tool+" >>"+planted+"\nexit 1\n")
+			os.Chmod(filepath.Join(dir, tool), 0o755)
+		}
+		writeFile(t, filepath.Join(home, ".claude.json"), "{}") // so the one-time copy (mktemp, cp, mv) runs
+		pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sock := os.NewFile(uintptr(pair[0]), "stdin")
+		defer sock.Close()
+		syscall.Close(pair[1])
+		for _, path := range []string{bin + ":" + hostPath(claudeDir(t)), ":" + hostPath(claudeDir(t)), hostPath(claudeDir(t)) + ":"} {
+			os.Remove(filepath.Join(home, ".claude", ".claude.json"))
+			cmd := exec.Command("bash", script, "--", "true")
+			cmd.Env, cmd.Dir, cmd.Stdin = append(baseEnv(home, claudeDir(t)), "PATH="+path), dir, sock
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("PATH=%s: %v %s", path, err, out)
 			}
-			bin := filepath.Join(t.TempDir(), "bin")
-			projectBin := filepath.Join(dir, "bin-"+tool)
-			if err := errors.Join(os.MkdirAll(bin, 0o755), os.MkdirAll(projectBin, 0o755), os.Symlink(real, filepath.Join(projectBin, tool))); err != nil {
-				t.Fatal(err)
-			}
-			env := append(baseEnv(home, claudeDir(t)), "PATH="+projectBin+":"+hostPath(claudeDir(t)))
-			r := claudebox(t, env, dir, "--", "true")
-			want := "claudebox: refusing to run " + filepath.Join(projectBin, tool) + " on the host: it is in the project or Claude's config"
-			if r.Code != 1 || !strings.HasPrefix(r.Stderr, want) {
-				t.Errorf("%s in the project: exit %d, %q", tool, r.Code, r.Stderr)
+			if ran, err := os.ReadFile(planted); err == nil {
+				t.Errorf("PATH=%s: planted tools ran on the host: %s", path, ran)
+				os.Remove(planted)
 			}
 		}
 	})
@@ -1035,5 +1053,42 @@ func TestIOURingBlocked(t *testing.T) {
 		if want := fmt.Sprintf("%q\n", syscall.EPERM.Error()); got != want {
 			t.Errorf("claudebox %v: io_uring_setup inside: %s, want %s", mode, got, want)
 		}
+	}
+}
+
+// TestLargeEnvironment: variables larger than a pipe holds (counted in
+// bytes, not characters) reach the sandbox whole, without hanging.
+func TestLargeEnvironment(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	home, dir := project(t)
+	big := strings.Repeat("€", 25000) // 75,000 bytes in 25,000 characters
+	cmd := exec.Command("bash", script, "--", "sh", "-c", `printf %s "$ANTHROPIC_BIG" | wc -c`)
+	cmd.Env, cmd.Dir = append(baseEnv(home, claudeDir(t)), "ANTHROPIC_BIG="+big), dir
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.Output(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("claudebox hung with a 75 kB variable")
+	}
+	if err != nil || strings.TrimSpace(string(out)) != "75000" {
+		t.Errorf("%v: %q", err, out)
+	}
+}
+
+// TestOldBashNetwork: where here-strings are not pipes (bash before 5.1, or
+// BASH_COMPAT=50), the sandbox's own network cannot start, and claudebox
+// says so in one line instead of failing obscurely.
+func TestOldBashNetwork(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	requireNet(t)
+	home, dir := project(t)
+	r := claudebox(t, append(baseEnv(home, claudeDir(t)), "BASH_COMPAT=50", "XDG_RUNTIME_DIR="+t.TempDir()), dir, "--", "true")
+	if r.Code != 1 || !strings.HasPrefix(r.Stderr, "claudebox: the sandbox's own network needs bash 5.1 or newer") || strings.Count(r.Stderr, "\n") != 1 {
+		t.Errorf("exit %d, %q", r.Code, r.Stderr)
 	}
 }

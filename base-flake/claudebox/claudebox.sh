@@ -74,27 +74,6 @@ while [ "$#" -gt 0 ]; do
 done
 if [ "$run_claude" = 1 ]; then cmd=(claude "$@"); fi
 [ -n "${cmd[0]}" ] || die 2 "the command after -- is empty; see claudebox --help"
-# unix_socket FD: descriptor FD is a Unix socket (the host's /proc/net/unix
-# lists it), not a network one. Run only for a socket on stdio (rare): it
-# forks readlink.
-unix_socket() {
-  local link fields line
-  link=$(readlink "/proc/$$/fd/$1") || return 1 # (the substitution's own fd 1 is its pipe)
-  link=${link#socket:\[}
-  link=${link%\]}
-  mapfile -t lines </proc/net/unix
-  set -o noglob
-  for line in "${lines[@]:1}"; do
-    # shellcheck disable=SC2206 # split on purpose: numbers and a path
-    fields=($line)
-    if [ "${fields[6]:-}" = "$link" ]; then
-      set +o noglob
-      return 0
-    fi
-  done
-  set +o noglob
-  return 1
-}
 # The standard descriptors go into the sandbox: a directory's would lead out
 # of it (/proc/self/fd/0/... is the host's file system), a network socket
 # made in the host's network namespace out of its network (an inetd-style
@@ -107,9 +86,6 @@ for fd in 0 1 2; do
     case "$fd" in 0) exec </dev/null ;; 1) exec >/dev/null ;; 2) exec 2>/dev/null ;; esac
   fi
   [ ! -d /proc/self/fd/$fd ] || die 1 "descriptor $fd (standard input, output or error) is a directory, which would lead out of the sandbox; redirect it from or to a file"
-  if [ -S /proc/self/fd/$fd ] && ! unix_socket "$fd"; then
-    die 1 "descriptor $fd (standard input, output or error) is a network socket of the host's, which would lead out of the sandbox's network; redirect it from or to a file or a pipe"
-  fi
 done
 
 [ -n "${HOME:-}" ] || die 1 "HOME is not set; set it to your home directory"
@@ -251,23 +227,82 @@ host_path=(${PATH:-})
 unset IFS
 set +o noglob
 # Entries as the kernel reads them (/usr/bin/ and /usr//bin are /usr/bin),
-# so that the directories hash finds tools in match PATH's.
+# so that the directories hash finds tools in match PATH's. And none inside
+# the project or Claude's config, which the sandbox can write: everything
+# claudebox runs on the host (bwrap, nsenter, the keeper's tools, cp, mv,
+# readlink, ...) is looked up on this PATH, and a project's bin/ first on
+# it (direnv's PATH_add) would run what the sandbox planted there. Entries
+# outside the system directories and the store are checked by their
+# physical path. An empty entry (the current directory, so the project) and
+# a relative one go too.
 fixed=0
-for i in "${!host_path[@]}"; do
-  case "${host_path[i]}" in ?*/ | *//*)
-    canon "${host_path[i]}"
+case "${PATH:-}" in "" | :* | *: | *::*) fixed=1 ;; esac # (splitting drops an empty end)
+kept=()
+for dir in ${host_path[@]+"${host_path[@]}"}; do
+  case "$dir" in ?*/ | *//*)
+    canon "$dir"
     [ "$canon" = / ] || canon=${canon%/}
-    host_path[i]=$canon
+    dir=$canon
     fixed=1
     ;;
   esac
+  case "$dir" in
+  /nix/store/* | /usr/* | /bin | /sbin) ;;
+  /*)
+    phys=$dir
+    if cd -P -- "$dir" 2>/dev/null; then
+      canon "$PWD"
+      phys=$canon
+      cd -P -- "$cwd"
+    fi
+    case "$phys/" in "$project"/* | "$config"/*)
+      fixed=1
+      continue
+      ;;
+    esac
+    ;;
+  *)
+    fixed=1
+    continue
+    ;;
+  esac
+  kept+=("$dir")
 done
+host_path=(${kept[@]+"${kept[@]}"})
 if [ "$fixed" = 1 ]; then
   IFS=:
   PATH="${host_path[*]}"
   unset IFS
 fi
 hash -- "${tools[@]}" "${net_tools[@]}" 2>/dev/null || : # one PATH search each, missing ones skipped
+
+# unix_socket FD: descriptor FD is a Unix socket (the host's /proc/net/unix
+# lists it), not a network one. Run only for a socket on stdio (rare): it
+# forks readlink.
+unix_socket() {
+  local link fields line
+  link=$(readlink "/proc/$$/fd/$1") || return 1 # (the substitution's own fd 1 is its pipe)
+  link=${link#socket:\[}
+  link=${link%\]}
+  mapfile -t lines </proc/net/unix
+  set -o noglob
+  for line in "${lines[@]:1}"; do
+    # shellcheck disable=SC2206 # split on purpose: numbers and a path
+    fields=($line)
+    if [ "${fields[6]:-}" = "$link" ]; then
+      set +o noglob
+      return 0
+    fi
+  done
+  set +o noglob
+  return 1
+}
+# (Here, once PATH is safe: readlink is looked up on it.)
+for fd in 0 1 2; do
+  if [ -S /proc/self/fd/$fd ] && ! unix_socket "$fd"; then
+    die 1 "descriptor $fd (standard input, output or error) is a network socket of the host's, which would lead out of the sandbox's network; redirect it from or to a file or a pipe"
+  fi
+done
 for tool in "${net_tools[@]}"; do
   path=${BASH_CMDS[$tool]-}
   case "$path" in /*) tool_path[$tool]=$path ;; esac
@@ -306,27 +341,6 @@ in_sandbox_path() {
   return 1
 }
 
-# host_tool TOOL...: each tool claudebox runs on the host lies outside the
-# project and Claude's config, which the sandbox can write (a PATH with a
-# project's bin/ first, as direnv's PATH_add makes, would otherwise run a
-# bwrap or nsenter the sandbox planted, on the host).
-host_tool() {
-  local tool dir
-  for tool in "$@"; do
-    dir=${tool_path[$tool]:-}
-    [ -n "$dir" ] || continue
-    dir=${dir%/*}
-    if cd -P -- "${dir:-/}" 2>/dev/null; then
-      canon "$PWD"
-      dir=$canon
-      cd -P -- "$cwd"
-    fi
-    case "$dir/" in "$project"/* | "$config"/*)
-      die 1 "refusing to run ${tool_path[$tool]} on the host: it is in the project or Claude's config, which the sandbox can write; put the system's $tool first on PATH" ;;
-    esac
-  done
-}
-
 bwrap_bin=${tool_path[bwrap]:-}
 if [ "$audit" = 0 ]; then
   [ -n "$bwrap_bin" ] || die 1 "bwrap (bubblewrap) is not installed; install it (Debian: apt-get install bubblewrap) or use the claudebox Nix package"
@@ -357,10 +371,8 @@ need_tools() { # need_tools TOOL...: each found on PATH (tool_path), or stop
     die 1 "$tool is not installed, and the sandbox's own network needs it; install it (Debian: apt-get install $pkg) or use the claudebox Nix package, $or_share"
   done
 }
-if [ "$audit" = 0 ]; then host_tool bwrap; fi
 if [ "$audit" = 0 ] && [ "$net" = private ]; then
   need_tools "${net_tools[@]}"
-  host_tool "${net_tools[@]}"
 fi
 
 # --- environment (allowlist) ---------------------------------------------------------
@@ -880,7 +892,6 @@ net_start() {
     case "$path" in /*) tool_path[$tool]=$path ;; esac
   done
   need_tools "${keeper_tools[@]}"
-  host_tool "${keeper_tools[@]}"
   if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
     die 1 "/dev/net/tun is missing or not readable and writable by you, and slirp4netns needs it for the sandbox's own network (distributions ship it with mode 0666); fix it (as root: chmod 0666 /dev/net/tun), $or_share"
   fi
@@ -897,6 +908,8 @@ net_start() {
     return
   fi
   exec 16<<<""
+  [ -p /proc/self/fd/16 ] ||
+    die 1 "the sandbox's own network needs bash 5.1 or newer (here-strings as pipes; this is bash $BASH_VERSION, or BASH_COMPAT is set); $or_share"
   read -r -u 16
   exec 18>/proc/self/fd/16
   # A process group of its own (job control on for this one start): what
@@ -949,13 +962,19 @@ fi
 # not on its command line, which every user of the host can read (ps):
 # ANTHROPIC_API_KEY is among them.
 setenv=()
-setenv_bytes=0
-for e in "${envs[@]}"; do
-  setenv+=(--setenv "${e%%=*}" "${e#*=}")
-  setenv_bytes=$((setenv_bytes + ${#e} + 12))
-done
-# They go through a pipe written before bwrap reads it: it must fit.
-[ "$setenv_bytes" -lt 60000 ] || die 1 "the environment for the sandbox is larger than 60 kB; pass fewer or smaller variables with --allow-env"
+# setenv_size sets setenv_bytes to the bytes the pairs take (LC_ALL=C: in
+# a UTF-8 locale ${#e} counts characters).
+setenv_size() {
+  local LC_ALL=C e
+  setenv_bytes=0
+  for e in "${envs[@]}"; do setenv_bytes=$((setenv_bytes + ${#e} + 12)); done
+}
+for e in "${envs[@]}"; do setenv+=(--setenv "${e%%=*}" "${e#*=}"); done
+setenv_size
+# They go through a pipe written before bwrap reads it, so they must fit
+# in what any pipe holds (4 kB when the user's pipes are over their soft
+# limit); more goes through a process substitution (a fork) instead.
+[ "$setenv_bytes" -lt 1000000 ] || die 1 "the environment for the sandbox is larger than 1 MB; pass fewer or smaller variables with --allow-env"
 args=(--args 13 "${args[@]}")
 fds+=" 13"
 
@@ -991,7 +1010,7 @@ fi
     fd=${fd##*/}
     case "$fds " in *" $fd "*) ;; *) exec {fd}>&- ;; esac
   done
-  if [ -p /proc/self/fd/10 ] && [ -p /proc/self/fd/13 ] && read -r -u 10 && read -r -u 13 &&
+  if [ "$setenv_bytes" -lt 4000 ] && [ -p /proc/self/fd/10 ] && [ -p /proc/self/fd/13 ] && read -r -u 10 && read -r -u 13 &&
     read -r -u 14 && read -r -u 15 &&
     printf '%b' "$bpf" >/proc/self/fd/10 && printf '%s\0' "${setenv[@]}" >/proc/self/fd/13; then
     exec -c ${net_pre[@]+"${net_pre[@]}"} "$bwrap_bin" "${args[@]}" -- "${cmd[@]}"
