@@ -2,6 +2,7 @@ package claudebox_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -67,35 +68,116 @@ func TestProjectWritableAndPersistent(t *testing.T) {
 	}
 }
 
-func TestConfigPersistsWithAtomicRename(t *testing.T) {
+// configDir is where claudebox keeps a project's Claude config by default:
+// one directory a project, named by its path with % and / escaped.
+func configDir(home, project string) string {
+	key := strings.ReplaceAll(strings.ReplaceAll(project, "%", "%25"), "/", "%2F")
+	return filepath.Join(home, ".local", "share", "claudebox", "projects", key)
+}
+
+// TestConfigOwnPerProject: Claude's config inside is claudebox's own, one
+// directory a project: nothing of the host's ~/.claude or ~/.claude.json
+// goes in, what the sandbox writes there (hooks, which Claude on the host
+// would run) stays out of them and out of other projects, and Claude's
+// rename of .claude.json works and persists.
+func TestConfigOwnPerProject(t *testing.T) {
 	oracle.Require(t, "bwrap")
+	requireNet(t)
 	home, dir := project(t)
 	env := baseEnv(home, claudeDir(t))
-	// Claude's first run migrates ~/.claude.json into the config directory.
-	writeFile(t, filepath.Join(home, ".claude.json"), `{"numStartups":1}`)
-	out := mustRun(t, env, dir, "--", "sh", "-c",
-		`cat "$CLAUDE_CONFIG_DIR/.claude.json"; echo; printf '{"numStartups":2}' > "$CLAUDE_CONFIG_DIR/.claude.json.tmp" && mv "$CLAUDE_CONFIG_DIR/.claude.json.tmp" "$CLAUDE_CONFIG_DIR/.claude.json" && echo renamed`)
-	if out != "{\"numStartups\":1}\nrenamed\n" {
-		t.Fatalf("first run:\n%s", out)
+	hostSettings := `{"hooks":{"SessionStart":[]},"marker":"` + marker + `"}`
+	writeFile(t, filepath.Join(home, ".claude", "settings.json"), hostSettings)
+	writeFile(t, filepath.Join(home, ".claude.json"), `{"mcpServers":{"gh":{"env":{"GITHUB_TOKEN":"`+marker+`"}}}}`)
+	plant := `{"hooks":{"SessionStart":[{"hooks":[{"type":"command","command":"touch /tmp/pwned"}]}]}}`
+	out := mustRun(t, env, dir, "--", "sh", "-c", `echo "$CLAUDE_CONFIG_DIR"; ls -A "$CLAUDE_CONFIG_DIR"; test -e ~/.claude.json || echo no .claude.json;`+
+		`echo '`+plant+`' > ~/.claude/settings.json;`+
+		`printf '{"numStartups":1}' > ~/.claude/.claude.json.tmp && mv ~/.claude/.claude.json.tmp ~/.claude/.claude.json && echo renamed`)
+	if want := home + "/.claude\nno .claude.json\nrenamed\n"; out != want {
+		t.Fatalf("first run:\n%s\nwant\n%s", out, want)
 	}
-	out = mustRun(t, env, dir, "--", "sh", "-c", `cat "$CLAUDE_CONFIG_DIR/.claude.json"`)
-	if out != `{"numStartups":2}` {
+	own := configDir(home, dir)
+	if b, err := os.ReadFile(filepath.Join(own, "settings.json")); err != nil || !strings.Contains(string(b), "pwned") {
+		t.Errorf("the sandbox's settings.json is not in claudebox's config for the project %s: %v %q", own, err, b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(home, ".claude", "settings.json")); string(b) != hostSettings {
+		t.Errorf("the host's ~/.claude/settings.json changed: %q", b)
+	}
+	if st, err := os.Stat(own); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("config directory %s: %v %v, want mode 0700", own, err, st)
+	}
+	// The next run of the project finds the renamed file.
+	if out := mustRun(t, env, dir, "--", "sh", "-c", `cat ~/.claude/.claude.json`); out != `{"numStartups":1}` {
 		t.Errorf("second run reads %q, want the renamed file", out)
 	}
-	data, _ := os.ReadFile(filepath.Join(home, ".claude", ".claude.json"))
-	if string(data) != `{"numStartups":2}` {
-		t.Errorf("host config file: %q", data)
+	// Another project starts with a config of its own.
+	other := filepath.Join(filepath.Dir(dir), "other")
+	if err := os.Mkdir(other, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, env, other, "--", "sh", "-c", `ls -A ~/.claude`); out != "" {
+		t.Errorf("another project's config holds %q, want nothing", out)
 	}
 
-	// CLAUDE_CONFIG_DIR set on the host is the directory mounted.
-	other := filepath.Join(t.TempDir(), "claude-config")
-	out = mustRun(t, append(env, "CLAUDE_CONFIG_DIR="+other), dir, "--", "sh", "-c", `echo "$CLAUDE_CONFIG_DIR"; touch "$CLAUDE_CONFIG_DIR/x"`)
-	if strings.TrimSpace(out) != other {
-		t.Errorf("CLAUDE_CONFIG_DIR inside: %q, want %q", out, other)
-	}
-	if _, err := os.Stat(filepath.Join(other, "x")); err != nil {
-		t.Error(err)
-	}
+	t.Run("shared with CLAUDEBOX_CONFIG_DIR", func(t *testing.T) {
+		shared := filepath.Join(t.TempDir(), "cfg")
+		env := append(env, "CLAUDEBOX_CONFIG_DIR="+shared)
+		mustRun(t, env, dir, "--", "touch", home+"/.claude/from-app")
+		if out := mustRun(t, env, other, "--", "ls", home+"/.claude"); out != "from-app\n" {
+			t.Errorf("the shared config seen from another project: %q", out)
+		}
+		if st, err := os.Stat(shared); err != nil || st.Mode().Perm() != 0o700 {
+			t.Errorf("%s: %v %v, want a new directory of mode 0700", shared, err, st)
+		}
+	})
+	t.Run("XDG_DATA_HOME", func(t *testing.T) {
+		data := filepath.Join(t.TempDir(), "data")
+		mustRun(t, append(env, "XDG_DATA_HOME="+data), dir, "--", "touch", home+"/.claude/x")
+		key := filepath.Base(configDir(home, dir))
+		if _, err := os.Stat(filepath.Join(data, "claudebox", "projects", key, "x")); err != nil {
+			t.Error(err)
+		}
+		// A relative one is ignored (the XDG spec): the default.
+		mustRun(t, append(env, "XDG_DATA_HOME=data"), dir, "--", "touch", home+"/.claude/y")
+		if _, err := os.Stat(filepath.Join(own, "y")); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("a link in place of the config directory", func(t *testing.T) {
+		// Nothing but claudebox writes there; a link found there is not
+		// followed (it would mount what it points to).
+		victim := t.TempDir()
+		proj := filepath.Join(filepath.Dir(dir), "linked")
+		if err := errors.Join(os.Mkdir(proj, 0o700), os.Symlink(victim, configDir(home, proj))); err != nil {
+			t.Fatal(err)
+		}
+		r := claudebox(t, env, proj, "--", "touch", home+"/.claude/x")
+		if r.Code != 1 || !regexp.MustCompile(`^claudebox: .*%2Flinked, the project's Claude config, is not a plain directory; remove it and run claudebox again\n$`).MatchString(r.Stderr) {
+			t.Errorf("exit %d, %q", r.Code, r.Stderr)
+		}
+		if _, err := os.Stat(filepath.Join(victim, "x")); err == nil {
+			t.Error("the sandbox wrote through the link")
+		}
+	})
+	t.Run("a long project path", func(t *testing.T) {
+		// Past a file name's 255 bytes, the directory is named by the
+		// SHA-256 of the path; sha256sum is the host's, never one of the
+		// project's on PATH (direnv's PATH_add bin).
+		proj := filepath.Join(dir, strings.Repeat("d", 100), strings.Repeat("é", 60))
+		bin := filepath.Join(proj, "bin")
+		ran := filepath.Join(t.TempDir(), "ran")
+		writeFile(t, filepath.Join(bin, "sha256sum"), "#!/bin/sh\necho ran >"+ran+"\necho 0000 -\n")
+		if err := os.Chmod(filepath.Join(bin, "sha256sum"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, append(env, "PATH="+bin+":"+hostPath(claudeDir(t))), proj, "--", "touch", home+"/.claude/long")
+		sum := sha256.Sum256([]byte(proj + "\n"))
+		if _, err := os.Stat(filepath.Join(filepath.Dir(own), "sha256-"+hex.EncodeToString(sum[:]), "long")); err != nil {
+			t.Error(err)
+		}
+		if _, err := os.Stat(ran); err == nil {
+			t.Error("the project's sha256sum ran on the host")
+		}
+	})
 }
 
 // TestDiesWithParent kills the process that started claudebox and expects
@@ -219,7 +301,7 @@ func TestErrors(t *testing.T) {
 	}
 	links := t.TempDir()
 	linkToHome, linkToRoot := filepath.Join(links, "home"), filepath.Join(links, "root")
-	if err := errors.Join(os.Symlink(home, linkToHome), os.Symlink("/", linkToRoot)); err != nil {
+	if err := errors.Join(os.Symlink(home, linkToHome), os.Symlink("/", linkToRoot), os.Mkdir(filepath.Join(home, ".claude"), 0o700)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -244,8 +326,30 @@ func TestErrors(t *testing.T) {
 		{"bwrap missing", []string{"HOME=" + home, "PATH=" + bin}, dir, []string{"--", "true"}, 1, `^claudebox: bwrap \(bubblewrap\) is not installed; install it \(Debian: apt-get install bubblewrap\) or use the claudebox Nix package$`},
 		{"claude missing", []string{"HOME=" + home, "PATH=/usr/bin:/bin"}, dir, nil, 1, `^claudebox: claude is not on PATH; install Claude Code, or run another command with claudebox -- COMMAND$`},
 		{"no HOME", []string{"PATH=/usr/bin:/bin"}, dir, []string{"--", "true"}, 1, `^claudebox: HOME is not set; set it to your home directory$`},
-		{"config not creatable", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+filepath.Join(dir, "file", "cfg")), dir, []string{"--", "true"}, 1,
-			`^claudebox: cannot create Claude's config directory .*/file/cfg; create it, or set CLAUDE_CONFIG_DIR to a directory of yours$`},
+		{"config not creatable", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+filepath.Join(dir, "file", "cfg")), dir, []string{"--", "true"}, 1,
+			`^claudebox: cannot create .*/file/cfg for Claude's config; create it, or set CLAUDEBOX_CONFIG_DIR to a directory of yours$`},
+		{"data home not creatable", append(baseEnv(home, ""), "XDG_DATA_HOME="+filepath.Join(dir, "file")), dir, []string{"--", "true"}, 1,
+			`^claudebox: cannot create .*/file/claudebox for Claude's config; create it, or set XDG_DATA_HOME to a directory of yours$`},
+		{"config empty", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="), dir, []string{"--", "true"}, 1,
+			`^claudebox: CLAUDEBOX_CONFIG_DIR is empty; set it to a directory of its own, or unset it for one config directory a project$`},
+		{"config relative", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR=cfg"), dir, []string{"--", "true"}, 1,
+			`^claudebox: CLAUDEBOX_CONFIG_DIR must be an absolute path, not cfg$`},
+		// The host's Claude runs the hooks and MCP servers of its own config:
+		// no sandbox may write it, as claudebox's config or as the project.
+		{"config is the host's ~/.claude", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+home+"/.claude"), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to keep claudebox's Claude config in .*/home/\.claude: it overlaps .*/home/\.claude, the config of Claude on the host, which runs the hooks and MCP servers written there outside any sandbox; set CLAUDEBOX_CONFIG_DIR to another directory$`},
+		{"config inside the host's ~/.claude", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+home+"/.claude/box"), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to keep claudebox's Claude config in .*/home/\.claude/box: it overlaps .*/home/\.claude, the config of Claude on the host`},
+		{"config holds the host's CLAUDE_CONFIG_DIR", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+filepath.Join(dir+"-cfg"), "CLAUDE_CONFIG_DIR="+filepath.Join(dir+"-cfg", "claude")), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to keep claudebox's Claude config in .*/app-cfg: it overlaps .*/app-cfg/claude, the config of Claude on the host`},
+		{"project is the host's ~/.claude", nil, dir, []string{"--project", home + "/.claude", "--", "true"}, 1,
+			`^claudebox: refusing to mount .*/home/\.claude read-write: it overlaps .*/home/\.claude, the config of Claude on the host, which runs the hooks and MCP servers written there outside any sandbox; cd into a project or pass --project DIR$`},
+		{"project holds the host's CLAUDE_CONFIG_DIR", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+filepath.Join(dir, "dotfiles", "claude")), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to mount .*/app read-write: it overlaps .*/app/dotfiles/claude, the config of Claude on the host`},
+		{"config inside the project", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+filepath.Join(dir, ".cfg")), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to keep Claude's config in .*/app/\.cfg: it overlaps the project .*/app, whose files the sandbox writes \(and git may commit\); set CLAUDEBOX_CONFIG_DIR to a directory outside it$`},
+		{"data home inside the project", append(baseEnv(home, ""), "XDG_DATA_HOME="+filepath.Join(dir, "share")), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to keep Claude's config in .*/app/share/claudebox: it overlaps the project .*/app, .*; set XDG_DATA_HOME to a directory outside it$`},
 		{"newline in a path", nil, dir, []string{"--project", filepath.Join(dir, "no\nsuch"), "--", "true"}, 1,
 			`^claudebox: project directory .*/no\\nsuch does not exist; create it or pass an existing --project DIR$`},
 		{"idle not a number", append(baseEnv(home, ""), "CLAUDEBOX_NET_IDLE=5m"), dir, []string{"--", "true"}, 2,
@@ -260,21 +364,21 @@ func TestErrors(t *testing.T) {
 		{"empty command", nil, dir, []string{"--", ""}, 2, `^claudebox: the command after -- is empty; see claudebox --help$`},
 		{"missing absolute command", nil, dir, []string{"--", "/no/such/cmd"}, 1, `^claudebox: /no/such/cmd does not exist; check the command's path$`},
 		{"missing relative command", nil, dir, []string{"--", "./nope"}, 1, `^claudebox: \./nope does not exist in .*/app, where the command starts; check its path$`},
-		{"config with .. that does not exist", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+filepath.Join(dir, "x")+"/no/.."), dir, []string{"--", "true"}, 1,
-			`^claudebox: CLAUDE_CONFIG_DIR \(.*/no/\.\.\) has \. or \.\. in it and does not exist; create it, or give its plain path$`},
+		{"config with .. that does not exist", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+filepath.Join(dir+"-x")+"/no/.."), dir, []string{"--", "true"}, 1,
+			`^claudebox: CLAUDEBOX_CONFIG_DIR \(.*/no/\.\.\) has \. or \.\. in it and does not exist; create it, or give its plain path$`},
 		// A leading // is / to the kernel, not to a string comparison.
 		{"project //", nil, dir, []string{"--project", "//", "--", "true"}, 1, `^claudebox: refusing to mount / read-write: it contains your home directory`},
 		{"project //tmp", nil, dir, []string{"--project", "//tmp", "--", "true"}, 1, `^claudebox: refusing to mount /tmp read-write: it is a shared system directory`},
 		{"project //home by its parent", nil, dir, []string{"--project", "/" + filepath.Dir(home), "--", "true"}, 1, `^claudebox: refusing to mount .* read-write: it contains your home directory`},
 		// Claude's config directory by its physical path.
-		{"config links to home", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+linkToHome), dir, []string{"--", "true"}, 1,
-			`^claudebox: refusing to mount .* as Claude's config: it contains your home directory`},
-		{"config with ..", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+home+"/.claude/.."), dir, []string{"--", "true"}, 1,
-			`^claudebox: refusing to mount .* as Claude's config: it contains your home directory`},
-		{"config with //", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+home+"//"), dir, []string{"--", "true"}, 1,
-			`^claudebox: refusing to mount .* as Claude's config: it contains your home directory`},
-		{"config links to /", append(baseEnv(home, ""), "CLAUDE_CONFIG_DIR="+linkToRoot), dir, []string{"--", "true"}, 1,
-			`^claudebox: refusing to mount .* as Claude's config: it contains your home directory`},
+		{"config links to home", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+linkToHome), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to keep Claude's config in .*: it contains your home directory or is a shared system directory; set CLAUDEBOX_CONFIG_DIR to a directory of its own$`},
+		{"config with ..", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+home+"/.claude/.."), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to keep Claude's config in .*: it contains your home directory or is a shared system directory; set CLAUDEBOX_CONFIG_DIR to a directory of its own$`},
+		{"config with //", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+home+"//"), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to keep Claude's config in .*: it contains your home directory or is a shared system directory; set CLAUDEBOX_CONFIG_DIR to a directory of its own$`},
+		{"config links to /", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+linkToRoot), dir, []string{"--", "true"}, 1,
+			`^claudebox: refusing to keep Claude's config in .*: it contains your home directory or is a shared system directory; set CLAUDEBOX_CONFIG_DIR to a directory of its own$`},
 	}
 	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -320,14 +424,13 @@ func TestErrors(t *testing.T) {
 		if err := os.MkdirAll(bin, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		for _, tool := range []string{"bwrap", "nsenter", "unshare", "ip", "cat", "flock", "slirp4netns", "readlink", "mktemp", "cp", "mv", "rm", "mkdir", "cksum", "jq"} {
+		for _, tool := range []string{"bwrap", "nsenter", "unshare", "ip", "cat", "flock", "slirp4netns", "readlink", "mktemp", "cp", "mv", "rm", "mkdir", "sha256sum", "jq"} {
 			writeFile(t, filepath.Join(bin, tool), "#!/bin/sh\necho "+tool+" >>"+planted+"\nexit 1\n")
 			os.Chmod(filepath.Join(bin, tool), 0o755)
 			// and in the project itself, for the empty entry
 			writeFile(t, filepath.Join(dir, tool), "#!/bin/sh\necho "+tool+" >>"+planted+"\nexit 1\n")
 			os.Chmod(filepath.Join(dir, tool), 0o755)
 		}
-		writeFile(t, filepath.Join(home, ".claude.json"), "{}") // so the one-time copy (mktemp, cp, mv) runs
 		pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -336,7 +439,7 @@ func TestErrors(t *testing.T) {
 		defer sock.Close()
 		syscall.Close(pair[1])
 		for _, path := range []string{bin + ":" + hostPath(claudeDir(t)), ":" + hostPath(claudeDir(t)), hostPath(claudeDir(t)) + ":"} {
-			os.Remove(filepath.Join(home, ".claude", ".claude.json"))
+			os.RemoveAll(filepath.Join(home, ".local")) // so that mkdir makes the config directory
 			cmd := exec.Command("bash", script, "--", "true")
 			cmd.Env, cmd.Dir, cmd.Stdin = append(baseEnv(home, claudeDir(t)), "PATH="+path), dir, sock
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -403,6 +506,7 @@ type audit struct {
 	Command []string
 	Project string
 	Chdir   string
+	Config  string `json:"claude_config"`
 	Env     map[string]string
 	Mounts  []struct{ Type, Source, Target string }
 	Seccomp struct {
@@ -462,6 +566,9 @@ func TestAudit(t *testing.T) {
 	tmpfsHome, config, proj := pos["tmpfs "+home], pos["bind "+home+"/.claude"], pos["bind "+dir]
 	if tmpfsHome == 0 || config == 0 || proj == 0 || !(tmpfsHome < config && tmpfsHome < proj) {
 		t.Errorf("mount order: home tmpfs %d, config %d, project %d: %+v", tmpfsHome, config, proj, a.Mounts)
+	}
+	if config > 0 && (a.Config != configDir(home, dir) || a.Mounts[config-1].Source != a.Config) {
+		t.Errorf("claude_config %q, mounted from %q; want %q", a.Config, a.Mounts[config-1].Source, configDir(home, dir))
 	}
 	for _, m := range a.Mounts {
 		if strings.HasPrefix(m.Source, "/run") || strings.HasPrefix(m.Source, "/var") || m.Source == "/etc/ssl" ||
@@ -1004,33 +1111,6 @@ func TestHostNameAndKeyNames(t *testing.T) {
 	got := mustRun(t, baseEnv(home, claudeDir(t)), dir, "--", "sh", "-c", "hostname; wc -c </proc/keys; wc -c </proc/key-users")
 	if got != "claudebox\n0\n0\n" {
 		t.Errorf("hostname and /proc/keys, /proc/key-users sizes inside: %q", got)
-	}
-}
-
-// TestClaudeJSONCopyNoSymlink: the one-time copy of ~/.claude.json into
-// the config directory does not go through a symbolic link a sandbox left
-// in its place (it would write the host's file it points to).
-func TestClaudeJSONCopyNoSymlink(t *testing.T) {
-	oracle.Require(t, "bwrap")
-	requireNet(t)
-	home, dir := project(t)
-	writeFile(t, filepath.Join(home, ".claude.json"), `{"state":"`+marker+`"}`)
-	// A dangling link: GNU cp writes through it with POSIXLY_CORRECT (and
-	// else refuses, which stopped every run).
-	victim := filepath.Join(home, ".bash_profile")
-	writeFile(t, filepath.Join(home, ".claude", "settings.json"), "{}")
-	if err := os.Symlink(victim, filepath.Join(home, ".claude", ".claude.json")); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, append(baseEnv(home, claudeDir(t)), "POSIXLY_CORRECT=1"), dir, "--", "true")
-	if b, err := os.ReadFile(victim); err == nil {
-		t.Errorf("the file the link pointed to was written: %q", b)
-	}
-	// Without the link, the copy is made.
-	os.Remove(filepath.Join(home, ".claude", ".claude.json"))
-	mustRun(t, baseEnv(home, claudeDir(t)), dir, "--", "true")
-	if b, err := os.ReadFile(filepath.Join(home, ".claude", ".claude.json")); err != nil || !strings.Contains(string(b), marker) {
-		t.Errorf("the copy: %v %q", err, b)
 	}
 }
 

@@ -177,34 +177,49 @@ chdir=$project
 case "$cwd/" in "$project"/*) chdir=$cwd ;; esac
 
 # --- Claude's configuration ----------------------------------------------------
-# Claude writes ~/.claude.json by rename(2) from a temporary file, which fails
-# on a bind-mounted single file. CLAUDE_CONFIG_DIR moves .claude.json into the
-# config directory, so one directory bind keeps every write working.
-# The directory is used by its physical path (a symbolic link to the home
-# directory, or /, or a path with .. must not pass for a config directory),
-# and checked both ways.
-config=${CLAUDE_CONFIG_DIR:-$home/.claude}
-case "$config" in /*) ;; *) die 1 "CLAUDE_CONFIG_DIR must be an absolute path, not $config" ;; esac
-canon "$config"
-config=${canon%/}
-bad_config="it contains your home directory or is a shared system directory; set CLAUDE_CONFIG_DIR to a directory of its own"
-if covers_home "${config:-/}" || shared_dir "$config"; then
-  die 1 "refusing to mount ${config:-/} as Claude's config: $bad_config"
+# Claude's config directory (its login, settings, hooks, MCP servers and
+# transcripts) is claudebox's own, one per project, never the host's
+# ~/.claude: Claude on the host runs the hooks, statusLine, apiKeyHelper and
+# MCP servers named there, so a sandbox that could write them would run
+# code on the host, and one project's sandbox would run code in the next
+# project's. (~/.claude.json is not copied in either: its mcpServers hold
+# tokens.) CLAUDEBOX_CONFIG_DIR names one directory for every project
+# instead. Inside, the directory is ~/.claude and CLAUDE_CONFIG_DIR, which
+# keeps .claude.json in it: Claude writes that by rename(2), which fails on
+# a bind-mounted single file.
+# Directories are compared by their physical paths (a symbolic link to the
+# home directory, or /, or a path with .. must not pass for a config
+# directory), and checked both ways.
+if [ -n "${CLAUDEBOX_CONFIG_DIR+x}" ]; then
+  config_var=CLAUDEBOX_CONFIG_DIR
+  config_base=$CLAUDEBOX_CONFIG_DIR
+  [ -n "$config_base" ] || die 1 "CLAUDEBOX_CONFIG_DIR is empty; set it to a directory of its own, or unset it for one config directory a project"
+else
+  config_var=XDG_DATA_HOME
+  data=${XDG_DATA_HOME:-}
+  case "$data" in /*) ;; *) data=$home/.local/share ;; esac # (the XDG spec: a relative one is ignored)
+  config_base=${data%/}/claudebox
 fi
-case "/$config/" in */./* | */../*)
-  [ -d "$config" ] || die 1 "CLAUDE_CONFIG_DIR ($config) has . or .. in it and does not exist; create it, or give its plain path"
+case "$config_base" in /*) ;; *) die 1 "CLAUDEBOX_CONFIG_DIR must be an absolute path, not $config_base" ;; esac
+canon "$config_base"
+config_base=${canon%/}
+bad_config="it contains your home directory or is a shared system directory; set $config_var to a directory of its own"
+if covers_home "${config_base:-/}" || shared_dir "$config_base"; then
+  die 1 "refusing to keep Claude's config in ${config_base:-/}: $bad_config"
+fi
+case "/$config_base/" in */./* | */../*)
+  [ -d "$config_base" ] || die 1 "$config_var ($config_base) has . or .. in it and does not exist; create it, or give its plain path"
   ;;
 esac
-if [ ! -d "$config" ] && [ ! -L "$config" ] && ! (umask 077 && mkdir -p -- "$config") 2>/dev/null; then
-  die 1 "cannot create Claude's config directory $config; create it, or set CLAUDE_CONFIG_DIR to a directory of yours"
-fi
-cd -P -- "$config" 2>/dev/null || die 1 "cannot enter Claude's config directory $config; check it, or set CLAUDE_CONFIG_DIR to a directory of yours"
-canon "$PWD"
-cd -P -- "$cwd"
-if covers_home "$canon" || shared_dir "$canon" || [ "$canon" = "$project" ]; then
-  die 1 "refusing to mount $config ($canon) as Claude's config: $bad_config"
-fi
-config=$canon
+# physical DIR sets canon to DIR's physical path; fails when DIR cannot be entered.
+physical() {
+  cd -P -- "$1" 2>/dev/null || return 1
+  canon "$PWD"
+  cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
+}
+# (Made and checked by its physical path once PATH is safe, below: mkdir is
+# looked up on it. Until then, its physical path if it exists.)
+if physical "$config_base"; then config_base=$canon; fi
 
 # --- tools and PATH --------------------------------------------------------------
 # PATH inside is the host PATH cut down to the directories that hold the
@@ -255,7 +270,7 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
       phys=$canon
       cd -P -- "$cwd"
     fi
-    case "$phys/" in "$project"/* | "$config"/*)
+    case "$phys/" in "$project"/* | "$config_base"/*)
       fixed=1
       continue
       ;;
@@ -275,6 +290,66 @@ if [ "$fixed" = 1 ]; then
   unset IFS
 fi
 hash -- "${tools[@]}" "${net_tools[@]}" 2>/dev/null || : # one PATH search each, missing ones skipped
+
+if [ ! -d "$config_base" ] && [ ! -L "$config_base" ] && ! (umask 077 && mkdir -p -- "$config_base") 2>/dev/null; then
+  die 1 "cannot create $config_base for Claude's config; create it, or set $config_var to a directory of yours"
+fi
+physical "$config_base" || die 1 "cannot enter $config_base, where Claude's config is kept; check it, or set $config_var to a directory of yours"
+if covers_home "$canon" || shared_dir "$canon"; then
+  die 1 "refusing to keep Claude's config in $config_base ($canon): $bad_config"
+fi
+config_base=$canon
+# overlap A B: one of the directories A and B is, or contains, the other.
+overlap() { [ "$1" = "$2" ] || [ "${1#"$2"/}" != "$1" ] || [ "${2#"$1"/}" != "$2" ]; }
+if overlap "$config_base" "$project"; then
+  die 1 "refusing to keep Claude's config in $config_base: it overlaps the project $project, whose files the sandbox writes (and git may commit); set $config_var to a directory outside it"
+fi
+# The host's own Claude config (~/.claude, or its CLAUDE_CONFIG_DIR), by
+# every name of the home: neither the project nor claudebox's config may be,
+# hold or lie inside it.
+host_claude=()
+for dir in "$home/.claude" "$home_phys/.claude" ${home_pw:+"$home_pw/.claude"} ${CLAUDE_CONFIG_DIR:+"$CLAUDE_CONFIG_DIR"}; do
+  case "$dir" in /*) ;; *) continue ;; esac
+  canon "$dir"
+  dir=${canon%/}
+  host_claude+=("$dir")
+  if physical "$dir"; then host_claude+=("$canon"); fi
+done
+for dir in "${host_claude[@]}"; do
+  if overlap "$dir" "$config_base"; then
+    die 1 "refusing to keep claudebox's Claude config in $config_base: it overlaps $dir, the config of Claude on the host, which runs the hooks and MCP servers written there outside any sandbox; set $config_var to another directory"
+  fi
+  if overlap "$dir" "$project"; then
+    die 1 "refusing to mount $project read-write: it overlaps $dir, the config of Claude on the host, which runs the hooks and MCP servers written there outside any sandbox; cd into a project or pass --project DIR"
+  fi
+done
+
+# The project's name in file names (its config directory's, its network's
+# note): its path with % and / escaped or, when that is longer than a file
+# name can be (255 bytes), the SHA-256 of the path. (Here, once PATH is
+# safe: sha256sum is looked up on it.)
+project_key() {
+  local LC_ALL=C # ${#...} counts bytes
+  pkey=${project//%/%25}
+  pkey=${pkey//\//%2F}
+  if [ "${#pkey}" -gt 240 ]; then
+    read -r pkey _ < <(sha256sum <<<"$project") || die 1 "cannot compute the SHA-256 of the project's path (sha256sum, coreutils); install coreutils"
+    pkey=sha256-$pkey
+  fi
+}
+project_key
+config=$config_base
+if [ "$config_var" = XDG_DATA_HOME ]; then
+  config=$config_base/projects/$pkey
+  if [ ! -d "$config" ] && ! (umask 077 && mkdir -p -- "$config") 2>/dev/null; then
+    die 1 "cannot create $config for the project's Claude config; check $config_base, or set CLAUDEBOX_CONFIG_DIR to a directory of yours"
+  fi
+  # Made by claudebox in a directory no sandbox sees: a symbolic link here
+  # was not, and is not followed.
+  if ! physical "$config" || [ "$canon" != "$config" ]; then
+    die 1 "$config, the project's Claude config, is not a plain directory; remove it and run claudebox again"
+  fi
+fi
 
 # unix_socket FD: descriptor FD is a Unix socket (the host's /proc/net/unix
 # lists it), not a network one. Run only for a socket on stdio (rare): it
@@ -377,7 +452,7 @@ fi
 
 # --- environment (allowlist) ---------------------------------------------------------
 # The sandbox gets only these variables (see setenv, below).
-envs=("HOME=$home" "PATH=$sandbox_path" "CLAUDE_CONFIG_DIR=$config" CLAUDEBOX=1)
+envs=("HOME=$home" "PATH=$sandbox_path" "CLAUDE_CONFIG_DIR=$home/.claude" CLAUDEBOX=1)
 envs+=("SHELL=${tool_path[bash]:-/bin/bash}")
 pass_env() { # pass_env NAME: copy NAME from the host when it is set
   if [ -n "${!1+x}" ]; then envs+=("$1=${!1}"); fi
@@ -460,19 +535,7 @@ done
 # under it, so it must come before them.
 args+=(--perms 0700)
 fresh --tmpfs "$home"
-if [ -z "${CLAUDE_CONFIG_DIR:-}" ] && [ -f "$home/.claude.json" ] && [ ! -e "$config/.claude.json" ] &&
-  [ ! -L "$config/.claude.json" ]; then
-  # A one-time copy of Claude's state into the config directory (see
-  # above), never through a symbolic link a sandbox left there: into a new
-  # file (cp removes whatever took its name meanwhile), renamed over.
-  if ! copy=$(mktemp "$config/.claude.json.XXXXXX" 2>/dev/null) ||
-    ! cp -p --remove-destination "$home/.claude.json" "$copy" 2>/dev/null ||
-    ! mv -f -T "$copy" "$config/.claude.json" 2>/dev/null; then
-    rm -f "${copy:-}"
-    die 1 "cannot copy $home/.claude.json into $config (Claude's config directory); check their permissions, or copy it yourself"
-  fi
-fi
-add_mount --bind "$config" "$config"
+add_mount --bind "$config" "$home/.claude"
 add_mount --bind "$project" "$project"
 for path in ${extra_binds[@]+"${extra_binds[@]}"}; do
   if [ -L "$path" ]; then
@@ -816,26 +879,12 @@ if [[ ${XDG_RUNTIME_DIR:-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR &
     run_dir=$canon
     cd -P -- "$cwd"
   fi
-  case "$run_dir/" in "$project"/* | "$config"/*)
+  case "$run_dir/" in "$project"/* | "$config_base"/*)
     die 1 "XDG_RUNTIME_DIR ($run_dir) is inside the project or Claude's config, which the sandbox can write, and the keeper's notes of its network would be there; set XDG_RUNTIME_DIR to a directory outside them (such as /run/user/$EUID), or unset it" ;;
   esac
 fi
 not_yours="$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; $net_dir_fix"
-net_file=${project//%/%25}
-net_file=net${net_file//\//%2F}
-# A file name has at most 255 bytes (not characters: LC_ALL=C counts bytes).
-name_bytes() {
-  local LC_ALL=C
-  name_len=${#net_file}
-}
-name_bytes
-if [ "$name_len" -gt 250 ]; then
-  # Too long: its checksum (the path inside tells apart two projects that
-  # share one).
-  read -r net_sum _ < <(cksum <<<"$project")
-  net_file=net-cksum-$net_sum
-fi
-net_file=$net_dir/$net_file
+net_file=$net_dir/net$pkey
 
 # start_of PID sets start to the start time of process PID (field 22 of
 # /proc/PID/stat, after the command name, which may hold spaces and
@@ -1026,12 +1075,13 @@ Usage: claudebox [OPTIONS] [CLAUDE ARGS...]
        claudebox [OPTIONS] -- COMMAND [ARGS...]
 
 Runs Claude Code (or COMMAND) in a bubblewrap sandbox that sees the project
-directory (read-write), Claude's config directory (read-write), the Nix store
-and a few /etc files (read-only), and nothing else of your home directory,
-environment, socket files (but the Nix daemon's) or processes. It gets a
-network of its own (slirp4netns): the internet, but not the host's localhost
-services, abstract sockets or the cloud metadata address. Options for Claude
-itself go after --, as in the second example.
+directory (read-write), a Claude config directory of claudebox's own for the
+project (read-write, as ~/.claude), the Nix store and a few /etc files
+(read-only), and nothing else of your home directory, environment, socket
+files (but the Nix daemon's) or processes. It gets a network of its own
+(slirp4netns): the internet, but not the host's localhost services,
+abstract sockets or the cloud metadata address. Options for Claude itself
+go after --, as in the second example.
 
 Options:
   --project DIR     the project to mount read-write (default: the current
@@ -1061,6 +1111,14 @@ Examples:
   claudebox --allow-env AWS_PROFILE -- env # one more variable, explicitly
   claudebox --audit | jq .env       # what the sandbox would see
 
+Claude's config for a project is kept in
+${XDG_DATA_HOME:-~/.local/share}/claudebox/projects/, never in your own
+~/.claude (Claude on the host runs the hooks written there): log in once per
+project, or export CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or
+ANTHROPIC_API_KEY. CLAUDEBOX_CONFIG_DIR=DIR uses one config directory for
+every project instead (a project's sandbox can then plant hooks that run in
+the others').
+
 The sandbox's network is shared by the runs of one project and kept
 CLAUDEBOX_NET_IDLE seconds (default 300) after the last one ends, so that
 the next starts at once; CLAUDEBOX_NET_IDLE=0 ends it with the last run.
@@ -1081,7 +1139,7 @@ print_audit() {
   # that stops option parsing.
   RS=$'\x1e'
   printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" ${net_pre[@]+"${net_pre[@]}"} "${bwrap_bin:-bwrap}" "${args[@]}" -- "${cmd[@]}" |
-  jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" \
+  jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" --arg config "$config" \
     --arg bpf "$bpf" --arg arch "$HOSTTYPE" --argjson n_env "${#envs[@]}" \
     --argjson n_pre "$((${#net_pre[@]}))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg slirp "${slirp_opts[*]}" \
     --arg hosts "${host_blocked[*]}" --arg holder "$net_holder" --arg state "$net_file" --argjson idle "$net_idle" \
@@ -1091,6 +1149,7 @@ print_audit() {
         command: $a[$n_env + $n_mounts:$n_env + $n_mounts + $n_cmd],
         project: $project,
         chdir: $chdir,
+        claude_config: $config,
         env: ($a[:$n_env] | map(index("=") as $i | {key: .[:$i], value: .[$i + 1:]}) | from_entries),
         mounts: ($a[$n_env:$n_env + $n_mounts] | map(split($us) | {type: .[0], source: .[1], target: .[2]}
                  | if .source == "" then del(.source) else . end)),

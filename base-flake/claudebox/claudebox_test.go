@@ -229,6 +229,12 @@ func secrets(uid int) []secret {
 		{name: "system", files: []string{"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/root/.ssh", "/var/lib/docker",
 			"/var/run/docker.sock", "/run/containerd/containerd.sock"}},
 		{name: "tls-private-keys", files: []string{"/etc/ssl/private/ssl-cert-snakeoil.key"}},
+		// The host's own Claude: its settings (hooks it runs), login, MCP
+		// servers (with their tokens) and other projects' transcripts.
+		// claudebox's config for the project is mounted at ~/.claude
+		// instead.
+		{name: "host-claude", files: []string{".claude/settings.json", ".claude/.credentials.json",
+			".claude/projects/-home-u-other/session.jsonl", ".claude.json"}},
 		{name: "nix-access-tokens", files: []string{".config/nix/nix.conf", "/etc/nix/tokens.conf"},
 			vars: map[string]string{"NIX_CONFIG": "access-tokens = github.com=" + marker + "-nix-env"}},
 	}
@@ -740,7 +746,8 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	home := userHome(t, uid)
 	project := filepath.Join(home, "src", "app")
 	writeFile(t, filepath.Join(project, "README"), "the project\n")
-	writeFile(t, filepath.Join(home, ".claude", "settings.json"), "{}\n")
+	// claudebox's own config for this project, made by an earlier run.
+	writeFile(t, filepath.Join(home, ".local", "share", "claudebox", "projects", strings.ReplaceAll(project, "/", "%2F"), "keep.json"), "{}\n")
 	// Git's identity goes in; its credential helper and a token in a URL
 	// rewrite do not.
 	writeFile(t, filepath.Join(home, ".gitconfig"), "[core]\n\teditor = vim\n[user]\n\tname = \"Ada Lovelace\"\n"+
@@ -956,7 +963,7 @@ func testSecretsInvisible(t *testing.T, uid int) {
 				t.Errorf("unexpected entry in the sandbox's home: %s", e)
 			}
 		}
-		if !contains(rep.Home, "src/app/README") || !contains(rep.Home, ".claude/settings.json") {
+		if !contains(rep.Home, "src/app/README") || !contains(rep.Home, ".claude/keep.json") {
 			t.Errorf("home misses the project or the config: %v", rep.Home)
 		}
 	})

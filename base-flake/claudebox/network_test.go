@@ -3,6 +3,8 @@
 package claudebox_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -580,7 +582,8 @@ func TestNetworkNotePlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	utf8 := append(env, "LANG=C.UTF-8")
-	if got := state(utf8, long); !strings.HasPrefix(got, filepath.Join(runDir, "claudebox", "net-cksum-")) {
+	sum := sha256.Sum256([]byte(long + "\n"))
+	if got := state(utf8, long); got != filepath.Join(runDir, "claudebox", "netsha256-"+hex.EncodeToString(sum[:])) {
 		t.Errorf("note of a long non-ASCII path: %s", got)
 	}
 	if out := mustRun(t, utf8, long, "--", "sh", "-c", "grep -c tap0 /proc/net/dev"); out != "1\n" {
