@@ -304,6 +304,8 @@ func TestErrors(t *testing.T) {
 	if err := errors.Join(os.Symlink(home, linkToHome), os.Symlink("/", linkToRoot), os.Mkdir(filepath.Join(home, ".claude"), 0o700)); err != nil {
 		t.Fatal(err)
 	}
+	notDir := filepath.Join(t.TempDir(), "file") // a file, where a directory is wanted
+	writeFile(t, notDir, "")
 	tests := []struct {
 		name string
 		env  []string
@@ -326,9 +328,9 @@ func TestErrors(t *testing.T) {
 		{"bwrap missing", []string{"HOME=" + home, "PATH=" + bin}, dir, []string{"--", "true"}, 1, `^claudebox: bwrap \(bubblewrap\) is not installed; install it \(Debian: apt-get install bubblewrap\) or use the claudebox Nix package$`},
 		{"claude missing", []string{"HOME=" + home, "PATH=/usr/bin:/bin"}, dir, nil, 1, `^claudebox: claude is not on PATH; install Claude Code, or run another command with claudebox -- COMMAND$`},
 		{"no HOME", []string{"PATH=/usr/bin:/bin"}, dir, []string{"--", "true"}, 1, `^claudebox: HOME is not set; set it to your home directory$`},
-		{"config not creatable", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+filepath.Join(dir, "file", "cfg")), dir, []string{"--", "true"}, 1,
+		{"config not creatable", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="+filepath.Join(notDir, "cfg")), dir, []string{"--", "true"}, 1,
 			`^claudebox: cannot create .*/file/cfg for Claude's config; create it, or set CLAUDEBOX_CONFIG_DIR to a directory of yours$`},
-		{"data home not creatable", append(baseEnv(home, ""), "XDG_DATA_HOME="+filepath.Join(dir, "file")), dir, []string{"--", "true"}, 1,
+		{"data home not creatable", append(baseEnv(home, ""), "XDG_DATA_HOME="+notDir), dir, []string{"--", "true"}, 1,
 			`^claudebox: cannot create .*/file/claudebox for Claude's config; create it, or set XDG_DATA_HOME to a directory of yours$`},
 		{"config empty", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="), dir, []string{"--", "true"}, 1,
 			`^claudebox: CLAUDEBOX_CONFIG_DIR is empty; set it to a directory of its own, or unset it for one config directory a project$`},
@@ -1171,4 +1173,197 @@ func TestOldBashNetwork(t *testing.T) {
 	if r.Code != 1 || !strings.HasPrefix(r.Stderr, "claudebox: the sandbox's own network needs bash 5.1 or newer") || strings.Count(r.Stderr, "\n") != 1 {
 		t.Errorf("exit %d, %q", r.Code, r.Stderr)
 	}
+}
+
+// TestMountsWhatWasChecked: the project and the config directory are
+// mounted by the descriptors opened where they were checked, not by path.
+// A bwrap wrapper (on PATH outside the project) swaps each for a symbolic
+// link to a directory of secrets just before bwrap runs, as the sandbox of
+// a parent project could: the sandbox still gets what was checked.
+func TestMountsWhatWasChecked(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	realBwrap, err := exec.LookPath("bwrap")
+	if err != nil {
+		t.Skip(err)
+	}
+	home, dir := project(t)
+	writeFile(t, filepath.Join(dir, "own"), "checked project\n")
+	victim := t.TempDir()
+	writeFile(t, filepath.Join(victim, "secret"), marker+"\n")
+	config := configDir(home, dir)
+	writeFile(t, filepath.Join(config, "own"), "checked config\n")
+	wrap := t.TempDir()
+	writeFile(t, filepath.Join(wrap, "bwrap"), "#!/bin/sh\n"+
+		"mv '"+dir+"' '"+dir+".moved' && ln -s '"+victim+"' '"+dir+"' &&\n"+
+		"mv '"+config+"' '"+config+".moved' && ln -s '"+victim+"' '"+config+"' || exit 99\n"+
+		"exec '"+realBwrap+"' \"$@\"\n")
+	if err := os.Chmod(filepath.Join(wrap, "bwrap"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := append(baseEnv(home, claudeDir(t)), "PATH="+wrap+":"+hostPath(claudeDir(t)))
+	r := claudebox(t, env, dir, "--share-host-net", "--", "sh", "-c", "cat "+dir+"/own ~/.claude/own; cat "+dir+"/secret ~/.claude/secret 2>/dev/null")
+	if r.Stdout != "checked project\nchecked config\n" {
+		t.Errorf("inside after the swap: exit %d, stdout %q, stderr %q; want the checked project and config only", r.Code, r.Stdout, r.Stderr)
+	}
+	if _, err := os.Lstat(dir + ".moved"); err != nil {
+		t.Errorf("the wrapper did not swap the project (the test proves nothing): %v", err)
+	}
+}
+
+// TestConfigChecks: what the fifth review's successor found around the
+// config directory: another user's config, the networks' notes directory,
+// other programs' directories, claudebox's own store, system directories,
+// and nothing made before a refusal.
+func TestConfigChecks(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	home, dir := project(t)
+	env := baseEnv(home, claudeDir(t))
+	runDir := filepath.Join(t.TempDir(), "run")
+	if err := errors.Join(os.MkdirAll(filepath.Join(home, ".config", "gh"), 0o700), os.MkdirAll(filepath.Join(home, ".cache"), 0o700),
+		os.Mkdir(filepath.Join(dir, "x"), 0o700)); err != nil {
+		t.Fatal(err)
+	}
+	otherConfig := configDir(home, "/elsewhere/other")
+	if err := errors.Join(os.Mkdir(runDir, 0o700), os.MkdirAll(otherConfig, 0o700)); err != nil {
+		t.Fatal(err)
+	}
+	refused := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"config is the notes' directory", []string{"XDG_RUNTIME_DIR=" + runDir, "CLAUDEBOX_CONFIG_DIR=" + runDir + "/claudebox"}, nil,
+			`^claudebox: refusing to mount .*/run/claudebox into the sandbox: it overlaps .*/run/claudebox, where claudebox notes its networks; pass another --project, or set CLAUDEBOX_CONFIG_DIR or XDG_RUNTIME_DIR to another directory$`},
+		{"project is the notes' directory", []string{"XDG_RUNTIME_DIR=" + runDir}, []string{"--project", runDir},
+			`^claudebox: XDG_RUNTIME_DIR \(.*/run\) is inside the project or Claude's config, which the sandbox can write`},
+		{"project is the notes' fallback directory", nil, []string{"--project", fmt.Sprintf("/tmp/claudebox-%d", os.Getuid())},
+			`^claudebox: refusing to mount /tmp/claudebox-[0-9]+ into the sandbox: it overlaps /tmp/claudebox-[0-9]+, where claudebox notes its networks`},
+		{"config is claudebox's store", []string{"CLAUDEBOX_CONFIG_DIR=" + filepath.Join(home, ".local", "share", "claudebox")}, nil,
+			`^claudebox: refusing to keep Claude's config in .*/home/\.local/share/claudebox: it holds .*/home/\.local/share, where other programs keep their credentials and state; set CLAUDEBOX_CONFIG_DIR to another directory$|overlaps .*/claudebox, where claudebox keeps each project's Claude config`},
+		{"config in claudebox's store", []string{"CLAUDEBOX_CONFIG_DIR=" + otherConfig}, nil,
+			`^claudebox: refusing to keep Claude's config in .*: it overlaps .*/home/\.local/share/claudebox, where claudebox keeps each project's Claude config; set CLAUDEBOX_CONFIG_DIR to another directory$`},
+		{"config is ~/.config", []string{"CLAUDEBOX_CONFIG_DIR=" + filepath.Join(home, ".config")}, nil,
+			`^claudebox: refusing to keep claudebox's Claude config in .*/home/\.config: it overlaps .*/home/\.config/claude, the config of Claude on the host`},
+		{"config is ~/.cache", []string{"CLAUDEBOX_CONFIG_DIR=" + filepath.Join(home, ".cache")}, nil,
+			`^claudebox: refusing to keep Claude's config in .*/home/\.cache: it holds .*/home/\.cache, where other programs keep their credentials and state; set CLAUDEBOX_CONFIG_DIR to another directory$`},
+		{"project is ~/.config", nil, []string{"--project", filepath.Join(home, ".config")},
+			`^claudebox: refusing to mount .*/home/\.config read-write: it holds .*/home/\.config, where other programs keep their credentials and state; cd into a project or pass --project DIR$`},
+		{"project is ~/.local", nil, []string{"--project", filepath.Join(home, ".local")},
+			`^claudebox: refusing to mount .*/home/\.local read-write: it holds .*/home/\.local, where other programs keep their credentials and state`},
+		{"project holds the data home", []string{"XDG_DATA_HOME=" + filepath.Join(dir, "x", "share")}, []string{"--project", filepath.Join(dir, "x")},
+			`^claudebox: refusing to keep Claude's config in .*/x/share/claudebox: it overlaps the project .*/x, whose files the sandbox writes \(and git may commit\); set XDG_DATA_HOME to a directory outside it$`},
+		{"project is ~/.cache", nil, []string{"--project", filepath.Join(home, ".cache")},
+			`^claudebox: refusing to mount .*/home/\.cache read-write: it holds .*/home/\.cache, where other programs keep their credentials and state; cd into a project or pass --project DIR$`},
+		{"project is another project's config", nil, []string{"--project", otherConfig},
+			`^claudebox: refusing to mount .* read-write: it is in .*/home/\.local/share/claudebox, where claudebox keeps each project's Claude config; cd into a project or pass --project DIR$`},
+		{"project in /usr", nil, []string{"--project", "/usr/local/bin"},
+			`^claudebox: refusing to mount /usr/local/bin read-write: it is a shared system directory`},
+		{"project in /etc", nil, []string{"--project", "/etc/ssl"},
+			`^claudebox: refusing to mount /etc/ssl read-write: it is a shared system directory`},
+		{"data home in the project", []string{"XDG_DATA_HOME=" + filepath.Join(dir, "share")}, nil,
+			`^claudebox: refusing to keep Claude's config in .*/app/share/claudebox: it overlaps the project`},
+		{"config in the host's ~/.claude", []string{"CLAUDEBOX_CONFIG_DIR=" + filepath.Join(home, ".claude", "x", "y")}, nil,
+			`^claudebox: refusing to keep claudebox's Claude config in .*/home/\.claude/x/y: it overlaps .*/home/\.claude, the config of Claude on the host`},
+		{"config in ~/.config/claude", []string{"CLAUDEBOX_CONFIG_DIR=" + filepath.Join(home, ".config", "claude")}, nil,
+			`^claudebox: refusing to keep claudebox's Claude config in .*/home/\.config/claude: it overlaps .*/home/\.config/claude, the config of Claude on the host`},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			r := claudebox(t, append(append([]string{}, env...), tt.env...), dir, append(tt.args, "--", "true")...)
+			if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !regexp.MustCompile(tt.want).MatchString(strings.TrimSuffix(r.Stderr, "\n")) {
+				t.Errorf("exit %d, stderr %q; want exit 1 and one line matching %s", r.Code, r.Stderr, tt.want)
+			}
+		})
+	}
+	// Refused before anything was made.
+	for _, p := range []string{filepath.Join(dir, "share"), filepath.Join(dir, "x", "share"), filepath.Join(home, ".claude"), filepath.Join(home, ".config", "claude")} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s was made by a refused run", p)
+		}
+	}
+
+	t.Run("the dangling link of the host's ~/.claude", func(t *testing.T) {
+		home, dir := project(t)
+		target := filepath.Join(t.TempDir(), "claude-later")
+		if err := os.Symlink(target, filepath.Join(home, ".claude")); err != nil {
+			t.Fatal(err)
+		}
+		r := claudebox(t, append(baseEnv(home, claudeDir(t)), "CLAUDEBOX_CONFIG_DIR="+target), dir, "--", "true")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "it overlaps "+target+", the config of Claude on the host") {
+			t.Errorf("exit %d, %q", r.Code, r.Stderr)
+		}
+		if _, err := os.Lstat(target); err == nil {
+			t.Errorf("%s was made by the refused run", target)
+		}
+	})
+	t.Run("a project in /usr/src with its bin on PATH", func(t *testing.T) {
+		// /usr/src/app (Docker's convention) may be a project; its bin/ on
+		// PATH is dropped like any other inside the project, although
+		// entries in /usr are otherwise taken as they are. In a mount
+		// namespace of its own with a tmpfs on /usr/src.
+		if os.Getuid() != 0 {
+			t.Skip("needs root for a private tmpfs on /usr/src")
+		}
+		unshare := oracle.Require(t, "unshare")
+		ran := filepath.Join(t.TempDir(), "ran")
+		sh := `set -e; mount -t tmpfs none /usr/src; mkdir -p /usr/src/app/bin; cd /usr/src/app
+for tool in bwrap nsenter mkdir sha256sum; do printf '#!/bin/sh\necho %s >>%s\nexit 1\n' $tool "$RAN" >bin/$tool; chmod +x bin/$tool; done
+PATH=/usr/src/app/bin:$PATH bash "$SCRIPT" --share-host-net -- true`
+		cmd := exec.Command(unshare, "--mount", "sh", "-c", sh)
+		cmd.Env = append(baseEnv(home, claudeDir(t)), "RAN="+ran, "SCRIPT="+script)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("claudebox in /usr/src/app: %v\n%s", err, out)
+		}
+		if b, err := os.ReadFile(ran); err == nil {
+			t.Errorf("the project's tools ran on the host: %s", b)
+		}
+	})
+	t.Run("another user's config", func(t *testing.T) {
+		// sudo keeping HOME: root's sandbox would run the hooks the user
+		// planted in a config of theirs.
+		if os.Getuid() != 0 {
+			t.Skip("needs root to make a directory of another user's")
+		}
+		home, dir := project(t)
+		theirs := configDir(home, dir)
+		shared := filepath.Join(t.TempDir(), "shared")
+		for _, d := range []string{theirs, shared} {
+			writeFile(t, filepath.Join(d, "settings.json"), `{"hooks":{}}`)
+		}
+		chownTree(t, filepath.Join(home, ".local"), 65534)
+		chownTree(t, shared, 65534)
+		r := claudebox(t, baseEnv(home, claudeDir(t)), dir, "--", "true")
+		if r.Code != 1 || !regexp.MustCompile(`^claudebox: .*/home/\.local/share/claudebox, where Claude's config is kept, belongs to another user, who could have planted hooks there to run as you \(or as root\); set XDG_DATA_HOME to a directory of yours\n$`).MatchString(r.Stderr) {
+			t.Errorf("a store of another user's: exit %d, %q", r.Code, r.Stderr)
+		}
+		// The store is root's, the project's directory in it is not.
+		os.Chown(filepath.Join(home, ".local", "share", "claudebox"), 0, 0)
+		r = claudebox(t, baseEnv(home, claudeDir(t)), dir, "--", "true")
+		if r.Code != 1 || !strings.Contains(r.Stderr, ", the project's Claude config, belongs to another user") {
+			t.Errorf("a project config of another user's: exit %d, %q", r.Code, r.Stderr)
+		}
+		r = claudebox(t, append(baseEnv(home, claudeDir(t)), "CLAUDEBOX_CONFIG_DIR="+shared), dir, "--", "true")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "belongs to another user") {
+			t.Errorf("CLAUDEBOX_CONFIG_DIR of another user's: exit %d, %q", r.Code, r.Stderr)
+		}
+	})
+	t.Run("a long path without sha256sum", func(t *testing.T) {
+		long := filepath.Join(dir, strings.Repeat("x", 250))
+		if err := os.MkdirAll(long, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		bin := t.TempDir()
+		for _, tool := range []string{"bwrap", "mkdir"} {
+			p, err := exec.LookPath(tool)
+			if err != nil {
+				t.Skip(err)
+			}
+			os.Symlink(p, filepath.Join(bin, tool))
+		}
+		r := claudebox(t, append(baseEnv(home, claudeDir(t)), "PATH="+bin+":"+claudeDir(t)), long, "--share-host-net", "--", "claude")
+		if r.Code != 1 || r.Stderr != "claudebox: cannot compute the SHA-256 of the project's path (sha256sum, coreutils); install coreutils\n" {
+			t.Errorf("exit %d, %q", r.Code, r.Stderr)
+		}
+	})
 }

@@ -105,10 +105,15 @@ covers_home() {
 }
 
 # shared_dir DIR: DIR is a system directory that holds other programs'
-# sockets (/tmp/ssh-*/agent.*, /tmp/.X11-unix, /run) and state.
+# sockets (/tmp/ssh-*/agent.*, /tmp/.X11-unix, /run) and state, or lies in
+# one whose files the host runs or reads as configuration (/usr/local/bin,
+# /etc/profile.d): written from a sandbox, they would run on the host. (A
+# project in /usr/src or /usr/local/src, as in Docker images, is fine.)
 shared_dir() {
   case "$1" in
-  /tmp | /var/tmp | /home | /etc | /usr | /var | /opt | /srv | /mnt | /media | /nix | /nix/* | \
+  /usr/src/* | /usr/local/src/*) return 1 ;;
+  /tmp | /var/tmp | /home | /etc | /etc/* | /usr | /usr/* | /bin | /bin/* | /sbin | /sbin/* | /lib* | /boot | /boot/* | \
+    /var | /opt | /srv | /mnt | /media | /nix | /nix/* | \
     /run | /run/* | /var/run | /var/run/* | /proc | /proc/* | /sys | /sys/* | /dev | /dev/*) return 0 ;;
   esac
   return 1
@@ -158,15 +163,22 @@ if [ -r /etc/passwd ]; then
 fi
 cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
 case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
+# The project is opened (descriptor 20) where it is checked, and bwrap
+# mounts that descriptor: by its path, a directory in a parent the sandbox
+# of a parent project can write could be swapped for a symbolic link to the
+# home between the checks and the mount.
 if [ -z "$project" ]; then
   project=$cwd
+  { exec 20<.; } 2>/dev/null || die 1 "cannot open the current directory $cwd; check its permissions"
 else
   [ -d "$project" ] || die 1 "project directory $project does not exist; create it or pass an existing --project DIR"
   cd -P -- "$project" 2>/dev/null || die 1 "cannot enter project directory $project; check its permissions"
+  { exec 20<.; } 2>/dev/null || die 1 "cannot open project directory $project; check its permissions"
   canon "$PWD"
   project=$canon
   cd -P -- "$cwd"
 fi
+[ /proc/self/fd/20 -ef "$project" ] || die 1 "project directory $project changed while claudebox checked it; run claudebox again"
 if shared_dir "$project"; then
   die 1 "refusing to mount $project read-write: it is a shared system directory; cd into a project or pass --project DIR"
 fi
@@ -187,39 +199,117 @@ case "$cwd/" in "$project"/*) chdir=$cwd ;; esac
 # instead. Inside, the directory is ~/.claude and CLAUDE_CONFIG_DIR, which
 # keeps .claude.json in it: Claude writes that by rename(2), which fails on
 # a bind-mounted single file.
-# Directories are compared by their physical paths (a symbolic link to the
-# home directory, or /, or a path with .. must not pass for a config
-# directory), and checked both ways.
-if [ -n "${CLAUDEBOX_CONFIG_DIR+x}" ]; then
-  config_var=CLAUDEBOX_CONFIG_DIR
-  config_base=$CLAUDEBOX_CONFIG_DIR
-  [ -n "$config_base" ] || die 1 "CLAUDEBOX_CONFIG_DIR is empty; set it to a directory of its own, or unset it for one config directory a project"
-else
-  config_var=XDG_DATA_HOME
-  data=${XDG_DATA_HOME:-}
-  case "$data" in /*) ;; *) data=$home/.local/share ;; esac # (the XDG spec: a relative one is ignored)
-  config_base=${data%/}/claudebox
-fi
-case "$config_base" in /*) ;; *) die 1 "CLAUDEBOX_CONFIG_DIR must be an absolute path, not $config_base" ;; esac
-canon "$config_base"
-config_base=${canon%/}
-bad_config="it contains your home directory or is a shared system directory; set $config_var to a directory of its own"
-if covers_home "${config_base:-/}" || shared_dir "$config_base"; then
-  die 1 "refusing to keep Claude's config in ${config_base:-/}: $bad_config"
-fi
-case "/$config_base/" in */./* | */../*)
-  [ -d "$config_base" ] || die 1 "$config_var ($config_base) has . or .. in it and does not exist; create it, or give its plain path"
-  ;;
-esac
+# Directories are checked by their paths before anything is made, and by
+# their physical paths (a symbolic link to the home directory, or /, or a
+# path with .. must not pass for a config directory) once made.
+
 # physical DIR sets canon to DIR's physical path; fails when DIR cannot be entered.
 physical() {
   cd -P -- "$1" 2>/dev/null || return 1
   canon "$PWD"
   cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
 }
-# (Made and checked by its physical path once PATH is safe, below: mkdir is
-# looked up on it. Until then, its physical path if it exists.)
-if physical "$config_base"; then config_base=$canon; fi
+# overlap A B: one of the directories A and B is, or contains, the other.
+overlap() { [ "$1" = "$2" ] || [ "${1#"$2"/}" != "$1" ] || [ "${2#"$1"/}" != "$2" ]; }
+# holds DIR1 DIR2: DIR1 is, or contains, DIR2.
+holds() { [ "$1" = "$2" ] || [ "${2#"$1"/}" != "$2" ]; }
+
+data=${XDG_DATA_HOME:-}
+case "$data" in /*) ;; *) data=$home/.local/share ;; esac # (the XDG spec: a relative one is ignored)
+canon "$data"
+data=${canon%/}
+default_base=$data/claudebox
+if [ -n "${CLAUDEBOX_CONFIG_DIR+x}" ]; then
+  config_var=CLAUDEBOX_CONFIG_DIR
+  config_base=$CLAUDEBOX_CONFIG_DIR
+  [ -n "$config_base" ] || die 1 "CLAUDEBOX_CONFIG_DIR is empty; set it to a directory of its own, or unset it for one config directory a project"
+  case "$config_base" in /*) ;; *) die 1 "CLAUDEBOX_CONFIG_DIR must be an absolute path, not $config_base" ;; esac
+else
+  config_var=XDG_DATA_HOME
+  config_base=$default_base
+fi
+canon "$config_base"
+config_base=${canon%/}
+dotted=0
+case "/$config_base/" in */./* | */../*)
+  [ -d "$config_base" ] || die 1 "$config_var ($config_base) has . or .. in it and does not exist; create it, or give its plain path"
+  dotted=1 # (checked by its physical path only)
+  ;;
+esac
+
+# The host's own Claude config (~/.claude, ~/.config/claude in some
+# versions, or its CLAUDE_CONFIG_DIR), by every name of the home, and where
+# a symbolic link there points (a dangling one, later, by readlink: once
+# PATH is safe).
+host_claude=()
+for dir in "$home/.claude" "$home_phys/.claude" ${home_pw:+"$home_pw/.claude"} \
+  "${XDG_CONFIG_HOME:-$home/.config}/claude" ${CLAUDE_CONFIG_DIR:+"$CLAUDE_CONFIG_DIR"}; do
+  case "$dir" in /*) ;; *) continue ;; esac
+  canon "$dir"
+  dir=${canon%/}
+  host_claude+=("$dir")
+  if physical "$dir"; then host_claude+=("$canon"); fi
+done
+# Directories of other programs' credentials and state (gh, gcloud, shell
+# histories): a project or a config directory may lie inside them, never
+# be or hold one.
+others=("$home/.config" "$home/.local" "$home/.cache")
+for name in XDG_CONFIG_HOME XDG_STATE_HOME XDG_CACHE_HOME; do
+  case "${!name:-}" in /?*) canon "${!name}" && others+=("${canon%/}") ;; esac
+done
+
+# check_dirs: the project and the config directory (as they are named now)
+# pass every rule; else stop.
+check_dirs() {
+  local dir fix="set $config_var to another directory"
+  # The project first. claudebox's own store of per-project configs:
+  # a project is not, and does not lie in it (nor, below, hold it).
+  if holds "$default_base" "$project"; then
+    die 1 "refusing to mount $project read-write: it is in $default_base, where claudebox keeps each project's Claude config; cd into a project or pass --project DIR"
+  fi
+  for dir in "${others[@]}"; do
+    if holds "$project" "$dir"; then
+      die 1 "refusing to mount $project read-write: it holds $dir, where other programs keep their credentials and state; cd into a project or pass --project DIR"
+    fi
+  done
+  for dir in "${host_claude[@]}"; do
+    if overlap "$dir" "$project"; then
+      die 1 "refusing to mount $project read-write: it overlaps $dir, the config of Claude on the host, which runs the hooks and MCP servers written there outside any sandbox; cd into a project or pass --project DIR"
+    fi
+  done
+  # Then the config.
+  if covers_home "${config_base:-/}" || shared_dir "$config_base"; then
+    die 1 "refusing to keep Claude's config in ${config_base:-/}: it contains your home directory or is a shared system directory; set $config_var to a directory of its own"
+  fi
+  if overlap "$config_base" "$project"; then
+    die 1 "refusing to keep Claude's config in $config_base: it overlaps the project $project, whose files the sandbox writes (and git may commit); set $config_var to a directory outside it"
+  fi
+  if holds "$project" "$default_base"; then
+    die 1 "refusing to mount $project read-write: it holds $default_base, where claudebox keeps each project's Claude config; cd into a project or pass --project DIR"
+  fi
+  for dir in "${host_claude[@]}"; do
+    if overlap "$dir" "$config_base"; then
+      die 1 "refusing to keep claudebox's Claude config in $config_base: it overlaps $dir, the config of Claude on the host, which runs the hooks and MCP servers written there outside any sandbox; $fix"
+    fi
+  done
+  if [ "$config_var" = CLAUDEBOX_CONFIG_DIR ]; then
+    for dir in "${others[@]}" "$data"; do
+      if holds "$config_base" "$dir"; then
+        die 1 "refusing to keep Claude's config in $config_base: it holds $dir, where other programs keep their credentials and state; $fix"
+      fi
+    done
+    if overlap "$default_base" "$config_base"; then
+      die 1 "refusing to keep Claude's config in $config_base: it overlaps $default_base, where claudebox keeps each project's Claude config; $fix"
+    fi
+  fi
+}
+if [ "$dotted" = 0 ]; then check_dirs; fi
+if physical "$config_base"; then
+  config_base=$canon
+  check_dirs
+fi
+# (Made, and checked again by its physical path, once PATH is safe: mkdir is
+# looked up on it.)
 
 # --- tools and PATH --------------------------------------------------------------
 # PATH inside is the host PATH cut down to the directories that hold the
@@ -262,7 +352,14 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
     ;;
   esac
   case "$dir" in
-  /nix/store/* | /usr/* | /bin | /sbin) ;;
+  /nix/store/* | /usr/* | /bin | /sbin)
+    # (By name only: a cd each would show in the start-up time.)
+    case "$dir/" in "$project"/* | "$config_base"/*)
+      fixed=1
+      continue
+      ;;
+    esac
+    ;;
   /*)
     phys=$dir
     if cd -P -- "$dir" 2>/dev/null; then
@@ -291,38 +388,59 @@ if [ "$fixed" = 1 ]; then
 fi
 hash -- "${tools[@]}" "${net_tools[@]}" 2>/dev/null || : # one PATH search each, missing ones skipped
 
+# A dangling symbolic link for the host Claude's config: where it points.
+for dir in "${host_claude[@]}"; do
+  if [ -L "$dir" ] && [ ! -e "$dir" ]; then
+    target=$(readlink -m -- "$dir" 2>/dev/null) && [ -n "$target" ] && host_claude+=("$target")
+  fi
+done
+check_dirs
+
+net_idle=${CLAUDEBOX_NET_IDLE:-300}
+case "$net_idle" in
+"" | *[!0-9]* | ????????*) die 2 "CLAUDEBOX_NET_IDLE must be a number of seconds from 0 to 9999999, not $net_idle" ;;
+esac
+# Where the keepers note their networks: a directory only the user can
+# enter, never inside what a sandbox can write. One file a project, named
+# by its path (% and / escaped), holding "HOLDER STARTTIME KEEPER" and the
+# path. XDG_RUNTIME_DIR is the user's own (a sticky one is a shared /tmp).
+net_dir=/tmp/claudebox-$EUID
+net_dir_fix="ask its owner or root to remove it, or set XDG_RUNTIME_DIR to a directory of yours"
+if [[ ${XDG_RUNTIME_DIR:-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR && ! -k $XDG_RUNTIME_DIR ]]; then
+  net_dir=${XDG_RUNTIME_DIR%/}/claudebox
+  net_dir_fix="remove it, or set XDG_RUNTIME_DIR to another directory of yours"
+  run_dir=$XDG_RUNTIME_DIR
+  if cd -P -- "$run_dir" 2>/dev/null; then
+    canon "$PWD"
+    run_dir=$canon
+    cd -P -- "$cwd"
+  fi
+  case "$run_dir/" in "$project"/* | "$config_base"/*)
+    die 1 "XDG_RUNTIME_DIR ($run_dir) is inside the project or Claude's config, which the sandbox can write, and the keeper's notes of its network would be there; set XDG_RUNTIME_DIR to a directory outside them (such as /run/user/$EUID), or unset it" ;;
+  esac
+fi
+# Nor may the project or the config be, or hold, the notes' directory: the
+# sandbox would write the notes, and the keeper writes through them.
+net_phys=$net_dir
+if physical "$net_dir"; then net_phys=$canon; fi
+for dir in "$project" "$config_base"; do
+  if overlap "$dir" "$net_phys"; then
+    die 1 "refusing to mount $dir into the sandbox: it overlaps $net_phys, where claudebox notes its networks; pass another --project, or set $config_var or XDG_RUNTIME_DIR to another directory"
+  fi
+done
+not_yours="$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; $net_dir_fix"
+
+# not_mine DIR WHAT: DIR (an open directory) is not the user's: another
+# user could have planted hooks there, to run as this one.
+not_mine() {
+  die 1 "$1, $2, belongs to another user, who could have planted hooks there to run as you (or as root); set $config_var to a directory of yours"
+}
 if [ ! -d "$config_base" ] && [ ! -L "$config_base" ] && ! (umask 077 && mkdir -p -- "$config_base") 2>/dev/null; then
   die 1 "cannot create $config_base for Claude's config; create it, or set $config_var to a directory of yours"
 fi
-physical "$config_base" || die 1 "cannot enter $config_base, where Claude's config is kept; check it, or set $config_var to a directory of yours"
-if covers_home "$canon" || shared_dir "$canon"; then
-  die 1 "refusing to keep Claude's config in $config_base ($canon): $bad_config"
-fi
+physical "$config_base" || die 1 "cannot enter $config_base, where Claude's config is kept; check its permissions, or set $config_var to a directory of yours"
 config_base=$canon
-# overlap A B: one of the directories A and B is, or contains, the other.
-overlap() { [ "$1" = "$2" ] || [ "${1#"$2"/}" != "$1" ] || [ "${2#"$1"/}" != "$2" ]; }
-if overlap "$config_base" "$project"; then
-  die 1 "refusing to keep Claude's config in $config_base: it overlaps the project $project, whose files the sandbox writes (and git may commit); set $config_var to a directory outside it"
-fi
-# The host's own Claude config (~/.claude, or its CLAUDE_CONFIG_DIR), by
-# every name of the home: neither the project nor claudebox's config may be,
-# hold or lie inside it.
-host_claude=()
-for dir in "$home/.claude" "$home_phys/.claude" ${home_pw:+"$home_pw/.claude"} ${CLAUDE_CONFIG_DIR:+"$CLAUDE_CONFIG_DIR"}; do
-  case "$dir" in /*) ;; *) continue ;; esac
-  canon "$dir"
-  dir=${canon%/}
-  host_claude+=("$dir")
-  if physical "$dir"; then host_claude+=("$canon"); fi
-done
-for dir in "${host_claude[@]}"; do
-  if overlap "$dir" "$config_base"; then
-    die 1 "refusing to keep claudebox's Claude config in $config_base: it overlaps $dir, the config of Claude on the host, which runs the hooks and MCP servers written there outside any sandbox; set $config_var to another directory"
-  fi
-  if overlap "$dir" "$project"; then
-    die 1 "refusing to mount $project read-write: it overlaps $dir, the config of Claude on the host, which runs the hooks and MCP servers written there outside any sandbox; cd into a project or pass --project DIR"
-  fi
-done
+check_dirs
 
 # The project's name in file names (its config directory's, its network's
 # note): its path with % and / escaped or, when that is longer than a file
@@ -333,23 +451,36 @@ project_key() {
   pkey=${project//%/%25}
   pkey=${pkey//\//%2F}
   if [ "${#pkey}" -gt 240 ]; then
-    read -r pkey _ < <(sha256sum <<<"$project") || die 1 "cannot compute the SHA-256 of the project's path (sha256sum, coreutils); install coreutils"
+    read -r pkey _ < <(sha256sum <<<"$project" 2>/dev/null) || die 1 "cannot compute the SHA-256 of the project's path (sha256sum, coreutils); install coreutils"
     pkey=sha256-$pkey
   fi
 }
 project_key
 config=$config_base
+config_what="where Claude's config is kept"
 if [ "$config_var" = XDG_DATA_HOME ]; then
+  [ -O "$config_base" ] || not_mine "$config_base" "$config_what"
   config=$config_base/projects/$pkey
-  if [ ! -d "$config" ] && ! (umask 077 && mkdir -p -- "$config") 2>/dev/null; then
+  config_what="the project's Claude config"
+  if [ ! -d "$config" ] && [ ! -L "$config" ] && ! (umask 077 && mkdir -p -- "$config") 2>/dev/null; then
     die 1 "cannot create $config for the project's Claude config; check $config_base, or set CLAUDEBOX_CONFIG_DIR to a directory of yours"
   fi
   # Made by claudebox in a directory no sandbox sees: a symbolic link here
   # was not, and is not followed.
-  if ! physical "$config" || [ "$canon" != "$config" ]; then
+  if [ -L "$config" ] || [ ! -d "$config" ]; then
     die 1 "$config, the project's Claude config, is not a plain directory; remove it and run claudebox again"
   fi
 fi
+# Opened where it is checked, and mounted by its descriptor (21), as the
+# project is.
+cd -P -- "$config" 2>/dev/null || die 1 "cannot enter $config, $config_what; check its permissions"
+{ exec 21<.; } 2>/dev/null || die 1 "cannot open $config, $config_what; check its permissions"
+canon "$PWD"
+cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
+if [ "$canon" != "$config" ] || [ ! /proc/self/fd/21 -ef "$config" ]; then
+  die 1 "$config, $config_what, changed while claudebox checked it; run claudebox again"
+fi
+[ -O /proc/self/fd/21 ] || not_mine "$config" "$config_what"
 
 # unix_socket FD: descriptor FD is a Unix socket (the host's /proc/net/unix
 # lists it), not a network one. Run only for a socket on stdio (rare): it
@@ -521,12 +652,14 @@ args+=(--ro-bind-data 14 /proc/keys --ro-bind-data 15 /proc/key-users)
 fds+=" 14 15"
 mounts+=("ro-bind-data${US}(empty)$US/proc/keys" "ro-bind-data${US}(empty)$US/proc/key-users")
 fresh --tmpfs /tmp
-# /etc: only what name resolution, TLS, users and time need. No /run, /var or
-# /etc/nix/netrc; nix.conf is copied without access-tokens (below).
+# /etc: only what name resolution, TLS, users and time need, and Claude
+# Code's managed settings (/etc/claude-code: an administrator's policy
+# applies inside too). No /run, /var or /etc/nix/netrc; nix.conf is copied
+# without access-tokens (below).
 # Not all of /etc/ssl: /etc/ssl/private holds TLS private keys.
 for file in resolv.conf hosts nsswitch.conf host.conf gai.conf passwd group \
   localtime ssl/certs ssl/openssl.cnf ca-certificates pki/tls/certs \
-  ld.so.cache alternatives; do
+  ld.so.cache alternatives claude-code; do
   # bwrap skips a missing source itself; only --audit looks (one stat each).
   args+=(--ro-bind-try "/etc/$file" "/etc/$file")
   if [ "$audit" = 1 ] && [ -e "/etc/$file" ]; then mounts+=("ro-bind$US/etc/$file$US/etc/$file"); fi
@@ -535,8 +668,10 @@ done
 # under it, so it must come before them.
 args+=(--perms 0700)
 fresh --tmpfs "$home"
-add_mount --bind "$config" "$home/.claude"
-add_mount --bind "$project" "$project"
+# By the descriptors opened where they were checked (see above).
+args+=(--bind-fd 21 "$home/.claude" --bind-fd 20 "$project")
+mounts+=("bind$US$config$US$home/.claude" "bind$US$project$US$project")
+fds+=" 20 21"
 for path in ${extra_binds[@]+"${extra_binds[@]}"}; do
   if [ -L "$path" ]; then
     real=$(readlink -f "$path")
@@ -860,30 +995,6 @@ slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-sandbox --e
 # that sandbox, still with its seccomp filter.
 if [ "$EUID" = 0 ]; then slirp_opts=(--configure --mtu=65520 --disable-host-loopback --enable-seccomp); fi
 
-net_idle=${CLAUDEBOX_NET_IDLE:-300}
-case "$net_idle" in
-"" | *[!0-9]* | ????????*) die 2 "CLAUDEBOX_NET_IDLE must be a number of seconds from 0 to 9999999, not $net_idle" ;;
-esac
-# Where the keepers note their networks: a directory only the user can
-# enter, never inside what a sandbox can write. One file a project, named
-# by its path (% and / escaped), holding "HOLDER STARTTIME KEEPER" and the
-# path. XDG_RUNTIME_DIR is the user's own (a sticky one is a shared /tmp).
-net_dir=/tmp/claudebox-$EUID
-net_dir_fix="ask its owner or root to remove it, or set XDG_RUNTIME_DIR to a directory of yours"
-if [[ ${XDG_RUNTIME_DIR:-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR && ! -k $XDG_RUNTIME_DIR ]]; then
-  net_dir=${XDG_RUNTIME_DIR%/}/claudebox
-  net_dir_fix="remove it, or set XDG_RUNTIME_DIR to another directory of yours"
-  run_dir=$XDG_RUNTIME_DIR
-  if cd -P -- "$run_dir" 2>/dev/null; then
-    canon "$PWD"
-    run_dir=$canon
-    cd -P -- "$cwd"
-  fi
-  case "$run_dir/" in "$project"/* | "$config_base"/*)
-    die 1 "XDG_RUNTIME_DIR ($run_dir) is inside the project or Claude's config, which the sandbox can write, and the keeper's notes of its network would be there; set XDG_RUNTIME_DIR to a directory outside them (such as /run/user/$EUID), or unset it" ;;
-  esac
-fi
-not_yours="$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; $net_dir_fix"
 net_file=$net_dir/net$pkey
 
 # start_of PID sets start to the start time of process PID (field 22 of
@@ -965,7 +1076,7 @@ net_start() {
   # is sent to the run's group (Ctrl-C, Ctrl-Z, `timeout`, `kill %1`) is
   # not for the keeper, whose network other runs may be using.
   set -m
-  net_keeper 16<&- &
+  net_keeper 16<&- 20<&- 21<&- &
   set +m
   exec 18>&-
   status="" reply=""
