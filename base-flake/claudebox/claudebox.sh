@@ -834,89 +834,130 @@ fi
 # otherwise read and add keys in the caller's session keyring (Kerberos
 # tickets, fscrypt and CIFS keys live there) and, with the same uid, in the
 # user's keyring (found through /proc/keys). And chmod, fchmod, fchmodat
-# and fchmodat2 with S_ISUID or S_ISGID in the mode (systemd's
+# and fchmodat2 with S_ISUID or S_ISGID in the mode, and open, openat,
+# creat, mknod and mknodat making a file with them (systemd's
 # RestrictSUIDSGID): the project and config are the host's files, and a
 # setuid copy of a shell made there would run as the user (as root, if
-# claudebox runs as root) for anyone on the host. And io_uring's calls
-# (as in Docker's default profile: a large kernel surface that nothing in
-# the sandbox needs; libuv falls back to threads). The program is
-# written out here as classic BPF (struct sock_filter, little-endian), so the
-# package needs no compiler or helper file: one instruction a line, as byte
-# literals (code, jt, jf, k) rather than computed at each start, and
-# disassembled in the comment. Offsets in struct seccomp_data: 0 syscall
-# number, 4 arch, 24 argument 1 and 32 argument 2 (their low 32 bits: what
-# ioctl's request and a mode use). A jump skips jt instructions when true,
-# else jf; jge and jgt compare unsigned, jset tests bits.
+# claudebox runs as root) for anyone on the host; a file made empty with
+# the bits keeps them when host root later writes into it. openat2, whose
+# mode is in a struct, fails with ENOSYS (callers fall back to openat). And
+# io_uring's calls (as in Docker's default profile: a large kernel surface
+# that nothing in the sandbox needs; libuv falls back to threads). The
+# program is written out here as classic BPF (struct sock_filter,
+# little-endian), so the package needs no compiler or helper file: one
+# instruction a line, as byte literals (code, jt, jf, k) rather than
+# computed at each start, and disassembled in the comment. They are
+# generated, from a program with labels, by seccomp_test.go (`go test
+# ./base-flake/claudebox -run TestSeccompSource -update`): do not edit them
+# here. Offsets in struct seccomp_data: 0 syscall number, 4 arch, 16 + 8n
+# argument n (its low 32 bits: what ioctl's request, flags and a mode use).
+# A jump skips jt instructions when true, else jf; jge and jgt compare
+# unsigned, jset tests bits.
 bpf=""
 case "${HOSTTYPE:-}" in
 x86_64)
-  bpf+='\x20\x00\x00\x00\x04\x00\x00\x00' #  0: ld  [4]                  arch
-  bpf+='\x15\x00\x0d\x00\x03\x00\x00\x40' #  1: jeq 0x40000003, 13, 0    AUDIT_ARCH_I386
-  bpf+='\x15\x00\x00\x1d\x3e\x00\x00\xc0' #  2: jeq 0xc000003e, 0, 29    AUDIT_ARCH_X86_64, else allow
-  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' #  3: ld  [0]                  syscall number
-  bpf+='\x54\x00\x00\x00\xff\xff\xff\xbf' #  4: and 0xbfffffff           without the x32 bit
-  bpf+='\x15\x00\x13\x00\x10\x00\x00\x00' #  5: jeq 16, 19, 0            ioctl
-  bpf+='\x15\x00\x12\x00\x02\x02\x00\x00' #  6: jeq 514, 18, 0           x32's ioctl
-  bpf+='\x15\x00\x14\x00\x5a\x00\x00\x00' #  7: jeq 90, 20, 0            chmod
-  bpf+='\x15\x00\x13\x00\x5b\x00\x00\x00' #  8: jeq 91, 19, 0            fchmod
-  bpf+='\x15\x00\x14\x00\x0c\x01\x00\x00' #  9: jeq 268, 20, 0           fchmodat
-  bpf+='\x15\x00\x13\x00\xc4\x01\x00\x00' # 10: jeq 452, 19, 0           fchmodat2
-  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' # 11: jge 425, 0, 1            io_uring_setup (425) ...
-  bpf+='\x25\x00\x13\x14\xab\x01\x00\x00' # 12: jgt 427, 19, 20          ... io_uring_register (427): deny
-  bpf+='\x35\x00\x00\x12\xf8\x00\x00\x00' # 13: jge 248, 0, 18           add_key (248) ..., else allow
-  bpf+='\x25\x00\x11\x12\xfa\x00\x00\x00' # 14: jgt 250, 17, 18          ... keyctl (250): deny
-  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' # 15: ld  [0]                  i386: syscall number
-  bpf+='\x15\x00\x08\x00\x36\x00\x00\x00' # 16: jeq 54, 8, 0             ioctl
-  bpf+='\x15\x00\x0a\x00\x0f\x00\x00\x00' # 17: jeq 15, 10, 0            chmod
-  bpf+='\x15\x00\x09\x00\x5e\x00\x00\x00' # 18: jeq 94, 9, 0             fchmod
-  bpf+='\x15\x00\x0a\x00\x32\x01\x00\x00' # 19: jeq 306, 10, 0           fchmodat
-  bpf+='\x15\x00\x09\x00\xc4\x01\x00\x00' # 20: jeq 452, 9, 0            fchmodat2
-  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' # 21: jge 425, 0, 1            io_uring_setup (425) ...
-  bpf+='\x25\x00\x09\x0a\xab\x01\x00\x00' # 22: jgt 427, 9, 10           ... io_uring_register (427): deny
-  bpf+='\x35\x00\x00\x08\x1e\x01\x00\x00' # 23: jge 286, 0, 8            add_key (286) ..., else allow
-  bpf+='\x25\x00\x07\x08\x20\x01\x00\x00' # 24: jgt 288, 7, 8            ... keyctl (288): deny
-  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 25: ld  [24]                 ioctl's request (low 32 bits)
-  bpf+='\x15\x00\x06\x00\x12\x54\x00\x00' # 26: jeq 0x5412, 6, 0         TIOCSTI
-  bpf+='\x15\x00\x05\x04\x1c\x54\x00\x00' # 27: jeq 0x541c, 5, 4         TIOCLINUX, else allow
-  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 28: ld  [24]                 the mode, argument 1
-  bpf+='\x45\x00\x03\x02\x00\x0c\x00\x00' # 29: jset 0xc00, 3, 2         S_ISUID|S_ISGID, else allow
-  bpf+='\x20\x00\x00\x00\x20\x00\x00\x00' # 30: ld  [32]                 the mode, argument 2
-  bpf+='\x45\x00\x01\x00\x00\x0c\x00\x00' # 31: jset 0xc00, 1, 0         S_ISUID|S_ISGID, else allow
-  bpf+='\x06\x00\x00\x00\x00\x00\xff\x7f' # 32: ret 0x7fff0000           SECCOMP_RET_ALLOW
-  bpf+='\x06\x00\x00\x00\x01\x00\x05\x00' # 33: ret 0x50001              SECCOMP_RET_ERRNO | EPERM
+  bpf+='\x20\x00\x00\x00\x04\x00\x00\x00' #  0: ld  [4]                    arch
+  bpf+='\x15\x00\x13\x00\x03\x00\x00\x40' #  1: jeq 0x40000003, 19, 0      AUDIT_ARCH_I386
+  bpf+='\x15\x00\x00\x2f\x3e\x00\x00\xc0' #  2: jeq 0xc000003e, 0, 47      AUDIT_ARCH_X86_64, else allow
+  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' #  3: ld  [0]                    syscall number
+  bpf+='\x54\x00\x00\x00\xff\xff\xff\xbf' #  4: and 0xbfffffff             without the x32 bit
+  bpf+='\x15\x00\x1f\x00\x10\x00\x00\x00' #  5: jeq 16, 31, 0              ioctl
+  bpf+='\x15\x00\x1e\x00\x02\x02\x00\x00' #  6: jeq 514, 30, 0             ioctl
+  bpf+='\x15\x00\x26\x00\x5a\x00\x00\x00' #  7: jeq 90, 38, 0              chmod
+  bpf+='\x15\x00\x25\x00\x5b\x00\x00\x00' #  8: jeq 91, 37, 0              fchmod
+  bpf+='\x15\x00\x26\x00\x0c\x01\x00\x00' #  9: jeq 268, 38, 0             fchmodat
+  bpf+='\x15\x00\x25\x00\xc4\x01\x00\x00' # 10: jeq 452, 37, 0             fchmodat2
+  bpf+='\x15\x00\x22\x00\x55\x00\x00\x00' # 11: jeq 85, 34, 0              creat
+  bpf+='\x15\x00\x21\x00\x85\x00\x00\x00' # 12: jeq 133, 33, 0             mknod
+  bpf+='\x15\x00\x22\x00\x03\x01\x00\x00' # 13: jeq 259, 34, 0             mknodat
+  bpf+='\x15\x00\x19\x00\x02\x00\x00\x00' # 14: jeq 2, 25, 0               open
+  bpf+='\x15\x00\x1a\x00\x01\x01\x00\x00' # 15: jeq 257, 26, 0             openat
+  bpf+='\x15\x00\x23\x00\xb5\x01\x00\x00' # 16: jeq 437, 35, 0             openat2: ENOSYS (its mode is in a struct), as unknown calls
+  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' # 17: jge 425, 0, 1              io_uring_setup (425) ...
+  bpf+='\x25\x00\x00\x20\xab\x01\x00\x00' # 18: jgt 427, 0, 32             ... io_uring_register (427): deny
+  bpf+='\x35\x00\x00\x1e\xf8\x00\x00\x00' # 19: jge 248, 0, 30             add_key (248) ..., else allow
+  bpf+='\x25\x00\x1d\x1e\xfa\x00\x00\x00' # 20: jgt 250, 29, 30            ... keyctl (250): deny
+  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' # 21: ld  [0]                    i386: syscall number
+  bpf+='\x15\x00\x0e\x00\x36\x00\x00\x00' # 22: jeq 54, 14, 0              ioctl
+  bpf+='\x15\x00\x16\x00\x0f\x00\x00\x00' # 23: jeq 15, 22, 0              chmod
+  bpf+='\x15\x00\x15\x00\x5e\x00\x00\x00' # 24: jeq 94, 21, 0              fchmod
+  bpf+='\x15\x00\x16\x00\x32\x01\x00\x00' # 25: jeq 306, 22, 0             fchmodat
+  bpf+='\x15\x00\x15\x00\xc4\x01\x00\x00' # 26: jeq 452, 21, 0             fchmodat2
+  bpf+='\x15\x00\x12\x00\x08\x00\x00\x00' # 27: jeq 8, 18, 0               creat
+  bpf+='\x15\x00\x11\x00\x0e\x00\x00\x00' # 28: jeq 14, 17, 0              mknod
+  bpf+='\x15\x00\x12\x00\x29\x01\x00\x00' # 29: jeq 297, 18, 0             mknodat
+  bpf+='\x15\x00\x09\x00\x05\x00\x00\x00' # 30: jeq 5, 9, 0                open
+  bpf+='\x15\x00\x0a\x00\x27\x01\x00\x00' # 31: jeq 295, 10, 0             openat
+  bpf+='\x15\x00\x13\x00\xb5\x01\x00\x00' # 32: jeq 437, 19, 0             openat2: ENOSYS (its mode is in a struct), as unknown calls
+  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' # 33: jge 425, 0, 1              io_uring_setup (425) ...
+  bpf+='\x25\x00\x00\x10\xab\x01\x00\x00' # 34: jgt 427, 0, 16             ... io_uring_register (427): deny
+  bpf+='\x35\x00\x00\x0e\x1e\x01\x00\x00' # 35: jge 286, 0, 14             add_key (286) ..., else allow
+  bpf+='\x25\x00\x0d\x0e\x20\x01\x00\x00' # 36: jgt 288, 13, 14            ... keyctl (288): deny
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 37: ld  [24]                   ioctl's request (low 32 bits)
+  bpf+='\x15\x00\x0c\x00\x12\x54\x00\x00' # 38: jeq 0x5412, 12, 0          TIOCSTI
+  bpf+='\x15\x00\x0b\x0a\x1c\x54\x00\x00' # 39: jeq 0x541c, 11, 10         TIOCLINUX, else allow
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 40: ld  [24]                   open's flags, argument 1
+  bpf+='\x45\x00\x06\x08\x40\x00\x40\x00' # 41: jset 0x400040, 6, 8        O_CREAT|__O_TMPFILE: the mode, else allow
+  bpf+='\x20\x00\x00\x00\x20\x00\x00\x00' # 42: ld  [32]                   openat's flags, argument 2
+  bpf+='\x45\x00\x00\x06\x40\x00\x40\x00' # 43: jset 0x400040, 0, 6        O_CREAT|__O_TMPFILE: the mode, else allow
+  bpf+='\x20\x00\x00\x00\x28\x00\x00\x00' # 44: ld  [40]                   the mode, argument 3
+  bpf+='\x45\x00\x05\x04\x00\x0c\x00\x00' # 45: jset 0xc00, 5, 4           S_ISUID|S_ISGID, else allow
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 46: ld  [24]                   the mode, argument 1
+  bpf+='\x45\x00\x03\x02\x00\x0c\x00\x00' # 47: jset 0xc00, 3, 2           S_ISUID|S_ISGID, else allow
+  bpf+='\x20\x00\x00\x00\x20\x00\x00\x00' # 48: ld  [32]                   the mode, argument 2
+  bpf+='\x45\x00\x01\x00\x00\x0c\x00\x00' # 49: jset 0xc00, 1, 0           S_ISUID|S_ISGID, else allow
+  bpf+='\x06\x00\x00\x00\x00\x00\xff\x7f' # 50: ret 0x7fff0000             SECCOMP_RET_ALLOW
+  bpf+='\x06\x00\x00\x00\x01\x00\x05\x00' # 51: ret 0x50001                SECCOMP_RET_ERRNO | EPERM
+  bpf+='\x06\x00\x00\x00\x26\x00\x05\x00' # 52: ret 0x50026                SECCOMP_RET_ERRNO | ENOSYS
   ;;
 aarch64)
-  bpf+='\x20\x00\x00\x00\x04\x00\x00\x00' #  0: ld  [4]                  arch
-  bpf+='\x15\x00\x0a\x00\x28\x00\x00\x40' #  1: jeq 0x40000028, 10, 0    AUDIT_ARCH_ARM
-  bpf+='\x15\x00\x00\x1a\xb7\x00\x00\xc0' #  2: jeq 0xc00000b7, 0, 26    AUDIT_ARCH_AARCH64, else allow
-  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' #  3: ld  [0]                  syscall number
-  bpf+='\x15\x00\x11\x00\x1d\x00\x00\x00' #  4: jeq 29, 17, 0            ioctl
-  bpf+='\x15\x00\x13\x00\x34\x00\x00\x00' #  5: jeq 52, 19, 0            fchmod
-  bpf+='\x15\x00\x14\x00\x35\x00\x00\x00' #  6: jeq 53, 20, 0            fchmodat
-  bpf+='\x15\x00\x13\x00\xc4\x01\x00\x00' #  7: jeq 452, 19, 0           fchmodat2
-  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' #  8: jge 425, 0, 1            io_uring_setup (425) ...
-  bpf+='\x25\x00\x13\x14\xab\x01\x00\x00' #  9: jgt 427, 19, 20          ... io_uring_register (427): deny
-  bpf+='\x35\x00\x00\x12\xd9\x00\x00\x00' # 10: jge 217, 0, 18           add_key (217) ..., else allow
-  bpf+='\x25\x00\x11\x12\xdb\x00\x00\x00' # 11: jgt 219, 17, 18          ... keyctl (219): deny
-  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' # 12: ld  [0]                  arm: syscall number
-  bpf+='\x15\x00\x08\x00\x36\x00\x00\x00' # 13: jeq 54, 8, 0             ioctl
-  bpf+='\x15\x00\x0a\x00\x0f\x00\x00\x00' # 14: jeq 15, 10, 0            chmod
-  bpf+='\x15\x00\x09\x00\x5e\x00\x00\x00' # 15: jeq 94, 9, 0             fchmod
-  bpf+='\x15\x00\x0a\x00\x4d\x01\x00\x00' # 16: jeq 333, 10, 0           fchmodat
-  bpf+='\x15\x00\x09\x00\xc4\x01\x00\x00' # 17: jeq 452, 9, 0            fchmodat2
-  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' # 18: jge 425, 0, 1            io_uring_setup (425) ...
-  bpf+='\x25\x00\x09\x0a\xab\x01\x00\x00' # 19: jgt 427, 9, 10           ... io_uring_register (427): deny
-  bpf+='\x35\x00\x00\x08\x35\x01\x00\x00' # 20: jge 309, 0, 8            add_key (309) ..., else allow
-  bpf+='\x25\x00\x07\x08\x37\x01\x00\x00' # 21: jgt 311, 7, 8            ... keyctl (311): deny
-  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 22: ld  [24]                 ioctl's request (low 32 bits)
-  bpf+='\x15\x00\x06\x00\x12\x54\x00\x00' # 23: jeq 0x5412, 6, 0         TIOCSTI
-  bpf+='\x15\x00\x05\x04\x1c\x54\x00\x00' # 24: jeq 0x541c, 5, 4         TIOCLINUX, else allow
-  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 25: ld  [24]                 the mode, argument 1
-  bpf+='\x45\x00\x03\x02\x00\x0c\x00\x00' # 26: jset 0xc00, 3, 2         S_ISUID|S_ISGID, else allow
-  bpf+='\x20\x00\x00\x00\x20\x00\x00\x00' # 27: ld  [32]                 the mode, argument 2
-  bpf+='\x45\x00\x01\x00\x00\x0c\x00\x00' # 28: jset 0xc00, 1, 0         S_ISUID|S_ISGID, else allow
-  bpf+='\x06\x00\x00\x00\x00\x00\xff\x7f' # 29: ret 0x7fff0000           SECCOMP_RET_ALLOW
-  bpf+='\x06\x00\x00\x00\x01\x00\x05\x00' # 30: ret 0x50001              SECCOMP_RET_ERRNO | EPERM
+  bpf+='\x20\x00\x00\x00\x04\x00\x00\x00' #  0: ld  [4]                    arch
+  bpf+='\x15\x00\x0d\x00\x28\x00\x00\x40' #  1: jeq 0x40000028, 13, 0      AUDIT_ARCH_ARM
+  bpf+='\x15\x00\x00\x29\xb7\x00\x00\xc0' #  2: jeq 0xc00000b7, 0, 41      AUDIT_ARCH_AARCH64, else allow
+  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' #  3: ld  [0]                    syscall number
+  bpf+='\x15\x00\x1a\x00\x1d\x00\x00\x00' #  4: jeq 29, 26, 0              ioctl
+  bpf+='\x15\x00\x22\x00\x34\x00\x00\x00' #  5: jeq 52, 34, 0              fchmod
+  bpf+='\x15\x00\x23\x00\x35\x00\x00\x00' #  6: jeq 53, 35, 0              fchmodat
+  bpf+='\x15\x00\x22\x00\xc4\x01\x00\x00' #  7: jeq 452, 34, 0             fchmodat2
+  bpf+='\x15\x00\x21\x00\x21\x00\x00\x00' #  8: jeq 33, 33, 0              mknodat
+  bpf+='\x15\x00\x1a\x00\x38\x00\x00\x00' #  9: jeq 56, 26, 0              openat
+  bpf+='\x15\x00\x23\x00\xb5\x01\x00\x00' # 10: jeq 437, 35, 0             openat2: ENOSYS (its mode is in a struct), as unknown calls
+  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' # 11: jge 425, 0, 1              io_uring_setup (425) ...
+  bpf+='\x25\x00\x00\x20\xab\x01\x00\x00' # 12: jgt 427, 0, 32             ... io_uring_register (427): deny
+  bpf+='\x35\x00\x00\x1e\xd9\x00\x00\x00' # 13: jge 217, 0, 30             add_key (217) ..., else allow
+  bpf+='\x25\x00\x1d\x1e\xdb\x00\x00\x00' # 14: jgt 219, 29, 30            ... keyctl (219): deny
+  bpf+='\x20\x00\x00\x00\x00\x00\x00\x00' # 15: ld  [0]                    arm: syscall number
+  bpf+='\x15\x00\x0e\x00\x36\x00\x00\x00' # 16: jeq 54, 14, 0              ioctl
+  bpf+='\x15\x00\x16\x00\x0f\x00\x00\x00' # 17: jeq 15, 22, 0              chmod
+  bpf+='\x15\x00\x15\x00\x5e\x00\x00\x00' # 18: jeq 94, 21, 0              fchmod
+  bpf+='\x15\x00\x16\x00\x4d\x01\x00\x00' # 19: jeq 333, 22, 0             fchmodat
+  bpf+='\x15\x00\x15\x00\xc4\x01\x00\x00' # 20: jeq 452, 21, 0             fchmodat2
+  bpf+='\x15\x00\x12\x00\x08\x00\x00\x00' # 21: jeq 8, 18, 0               creat
+  bpf+='\x15\x00\x11\x00\x0e\x00\x00\x00' # 22: jeq 14, 17, 0              mknod
+  bpf+='\x15\x00\x12\x00\x44\x01\x00\x00' # 23: jeq 324, 18, 0             mknodat
+  bpf+='\x15\x00\x09\x00\x05\x00\x00\x00' # 24: jeq 5, 9, 0                open
+  bpf+='\x15\x00\x0a\x00\x42\x01\x00\x00' # 25: jeq 322, 10, 0             openat
+  bpf+='\x15\x00\x13\x00\xb5\x01\x00\x00' # 26: jeq 437, 19, 0             openat2: ENOSYS (its mode is in a struct), as unknown calls
+  bpf+='\x35\x00\x00\x01\xa9\x01\x00\x00' # 27: jge 425, 0, 1              io_uring_setup (425) ...
+  bpf+='\x25\x00\x00\x10\xab\x01\x00\x00' # 28: jgt 427, 0, 16             ... io_uring_register (427): deny
+  bpf+='\x35\x00\x00\x0e\x35\x01\x00\x00' # 29: jge 309, 0, 14             add_key (309) ..., else allow
+  bpf+='\x25\x00\x0d\x0e\x37\x01\x00\x00' # 30: jgt 311, 13, 14            ... keyctl (311): deny
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 31: ld  [24]                   ioctl's request (low 32 bits)
+  bpf+='\x15\x00\x0c\x00\x12\x54\x00\x00' # 32: jeq 0x5412, 12, 0          TIOCSTI
+  bpf+='\x15\x00\x0b\x0a\x1c\x54\x00\x00' # 33: jeq 0x541c, 11, 10         TIOCLINUX, else allow
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 34: ld  [24]                   open's flags, argument 1
+  bpf+='\x45\x00\x06\x08\x40\x00\x40\x00' # 35: jset 0x400040, 6, 8        O_CREAT|__O_TMPFILE: the mode, else allow
+  bpf+='\x20\x00\x00\x00\x20\x00\x00\x00' # 36: ld  [32]                   openat's flags, argument 2
+  bpf+='\x45\x00\x00\x06\x40\x00\x40\x00' # 37: jset 0x400040, 0, 6        O_CREAT|__O_TMPFILE: the mode, else allow
+  bpf+='\x20\x00\x00\x00\x28\x00\x00\x00' # 38: ld  [40]                   the mode, argument 3
+  bpf+='\x45\x00\x05\x04\x00\x0c\x00\x00' # 39: jset 0xc00, 5, 4           S_ISUID|S_ISGID, else allow
+  bpf+='\x20\x00\x00\x00\x18\x00\x00\x00' # 40: ld  [24]                   the mode, argument 1
+  bpf+='\x45\x00\x03\x02\x00\x0c\x00\x00' # 41: jset 0xc00, 3, 2           S_ISUID|S_ISGID, else allow
+  bpf+='\x20\x00\x00\x00\x20\x00\x00\x00' # 42: ld  [32]                   the mode, argument 2
+  bpf+='\x45\x00\x01\x00\x00\x0c\x00\x00' # 43: jset 0xc00, 1, 0           S_ISUID|S_ISGID, else allow
+  bpf+='\x06\x00\x00\x00\x00\x00\xff\x7f' # 44: ret 0x7fff0000             SECCOMP_RET_ALLOW
+  bpf+='\x06\x00\x00\x00\x01\x00\x05\x00' # 45: ret 0x50001                SECCOMP_RET_ERRNO | EPERM
+  bpf+='\x06\x00\x00\x00\x26\x00\x05\x00' # 46: ret 0x50026                SECCOMP_RET_ERRNO | ENOSYS
   ;;
 *) die 1 "no seccomp filter for ${HOSTTYPE:-this machine}, so TIOCSTI cannot be blocked; claudebox supports x86_64 and aarch64" ;;
 esac
@@ -1278,6 +1319,9 @@ print_audit() {
         die_with_parent: true,
         capabilities: [],
         seccomp: {arch: $arch, blocked_ioctls: ["TIOCSTI", "TIOCLINUX"], errno: "EPERM",
+                  blocked_calls: ["add_key", "request_key", "keyctl", "io_uring_setup", "io_uring_enter", "io_uring_register"],
+                  no_setuid_setgid_mode: ["chmod", "fchmod", "fchmodat", "fchmodat2", "open", "openat", "creat", "mknod", "mknodat"],
+                  enosys: ["openat2"],
                   bpf: ($bpf | gsub("\\\\x"; ""))},
         exec: $a[$n_env + $n_mounts + $n_cmd:],
         bwrap: $a[$n_env + $n_mounts + $n_cmd + $n_pre:]

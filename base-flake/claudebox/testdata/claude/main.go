@@ -48,6 +48,8 @@ func main() {
 		out = keys()
 	case "io_uring":
 		out = ioURing()
+	case "setuid-files":
+		out = setuidFiles(os.Args[2])
 	default:
 		fmt.Fprintf(os.Stderr, "claude (stand-in): unknown command %q\n", os.Args[1])
 		os.Exit(2)
@@ -337,4 +339,53 @@ func ioURing() string {
 	}
 	syscall.Close(int(fd))
 	return "ok"
+}
+
+// setuidFiles makes files in dir with S_ISUID or S_ISGID in their mode at
+// creation, by every call that can (umask 0): for each, "ok" with the
+// special bits the file got, or the error. "plain" is a control: a 0644
+// file by open.
+func setuidFiles(dir string) map[string]string {
+	syscall.Umask(0)
+	out := map[string]string{}
+	done := func(name string, fd uintptr, e syscall.Errno) {
+		if e != 0 {
+			out[name] = e.Error()
+			return
+		}
+		if int(fd) > 2 {
+			syscall.Close(int(fd))
+		}
+		var st syscall.Stat_t
+		path := dir + "/" + name
+		if err := syscall.Stat(path, &st); err != nil {
+			out[name] = "ok, but " + err.Error()
+			return
+		}
+		out[name] = fmt.Sprintf("ok %#o", st.Mode&0o6000)
+		os.Remove(path)
+	}
+	str := func(s string) uintptr { p, _ := syscall.BytePtrFromString(s); return uintptr(unsafe.Pointer(p)) }
+	const atFDCWD = ^uintptr(99) // AT_FDCWD (-100)
+	fd, _, e := syscall.Syscall6(syscall.SYS_OPENAT, atFDCWD, str(dir+"/plain"), syscall.O_CREAT|syscall.O_WRONLY, 0o644, 0, 0)
+	done("plain", fd, e)
+	fd, _, e = syscall.Syscall6(syscall.SYS_OPENAT, atFDCWD, str(dir+"/openat"), syscall.O_CREAT|syscall.O_WRONLY, 0o4755, 0, 0)
+	done("openat", fd, e)
+	fd, _, e = syscall.Syscall6(syscall.SYS_OPENAT, atFDCWD, str(dir+"/openat-setgid"), syscall.O_CREAT|syscall.O_WRONLY, 0o2755, 0, 0)
+	done("openat-setgid", fd, e)
+	fd, _, e = syscall.Syscall6(syscall.SYS_MKNODAT, atFDCWD, str(dir+"/mknodat"), syscall.S_IFREG|0o4755, 0, 0, 0)
+	done("mknodat", fd, e)
+	// open_how: flags, mode, resolve (u64 each).
+	how := [3]uint64{syscall.O_CREAT | syscall.O_WRONLY, 0o4755, 0}
+	fd, _, e = syscall.Syscall6(437, atFDCWD, str(dir+"/openat2"), uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
+	done("openat2", fd, e)
+	// O_TMPFILE: an unnamed file, named by linkat.
+	fd, _, e = syscall.Syscall6(syscall.SYS_OPENAT, atFDCWD, str(dir), 0o20200000|syscall.O_WRONLY, 0o4755, 0, 0)
+	if e == 0 {
+		_, _, e = syscall.Syscall6(syscall.SYS_LINKAT, fd, str(""), atFDCWD, str(dir+"/tmpfile"), 0x1000 /* AT_EMPTY_PATH */, 0)
+	}
+	done("tmpfile", fd, e)
+	// The calls only some ABIs have (x86_64: open, creat, mknod).
+	legacy(dir, done, str)
+	return out
 }
