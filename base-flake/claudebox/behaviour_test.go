@@ -1449,3 +1449,41 @@ PATH=/usr/src/app/bin:$PATH bash "$SCRIPT" --share-host-net -- true`
 		}
 	})
 }
+
+// TestSignalsStayInside: started with no terminal (from a script, make, an
+// editor's task), the sandbox gets a process group of its own: kill(0, ...)
+// inside no longer reaches its caller and the caller's other children,
+// which share the caller's group (pid namespaces do not stop that). A
+// review stopped and killed them this way.
+func TestSignalsStayInside(t *testing.T) {
+	// A keeper that stays: the first run makes the network, the second
+	// joins it (a path that sets up no job of its own).
+	env, dir, runDir := keeperEnv(t, 60)
+	for _, mode := range [][]string{nil, nil, {"--share-host-net"}} {
+		caller := `sleep 300 & sib=$!
+bash "$0" "$@" -- sh -c 'trap "" USR1; kill -USR1 0; echo sent'
+echo "claudebox: $?"
+grep '^State' /proc/$sib/status
+kill $sib`
+		cmd := exec.Command("sh", append([]string{"-c", caller, script}, mode...)...)
+		cmd.Env, cmd.Dir = env, dir
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the caller's group, as a shell without job control leaves it
+		done := make(chan struct{})
+		var out []byte
+		var err error
+		go func() { out, err = cmd.CombinedOutput(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+			t.Fatalf("claudebox %v: the caller hung: %s", mode, out)
+		}
+		if want := "sent\nclaudebox: 0\nState:\tS (sleeping)\n"; err != nil || string(out) != want {
+			t.Errorf("claudebox %v: the caller (%v) printed %q, want %q: the sandbox's signal reached the caller's group", mode, err, out, want)
+		}
+		if n, ok := noted(t, runDir, dir); ok {
+			stopKeeper(t, n)
+		}
+	}
+}

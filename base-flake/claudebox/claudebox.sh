@@ -964,6 +964,16 @@ esac
 args+=(--seccomp 10)
 
 args+=(--unshare-all --share-net --hostname claudebox --die-with-parent --cap-drop ALL --chdir "$chdir")
+# Signals: the sandbox shares its caller's process group, and kill(0, ...)
+# reaches every process in it, pid namespaces or not: a script, make or an
+# editor's task that starts claudebox, and the other commands of its
+# pipeline (a review stopped and killed them). With no terminal on stdin,
+# stdout or stderr, the sandbox gets a session (and group) of its own
+# (--new-session): nothing is lost, as there is no terminal to resize. On a
+# terminal, it stays in the foreground group, where Claude's TUI gets
+# SIGWINCH and Ctrl-C; a shell with job control (an interactive one) gives
+# each command a group of its own, so only the rest of a pipeline shares it.
+if [ ! -t 0 ] && [ ! -t 1 ] && [ ! -t 2 ]; then args+=(--new-session); fi
 if [ "$EUID" = 0 ]; then
   # As root, a user namespace made inside (where the sandbox's uid 0 has
   # every capability over namespaces of its own) could mount a cgroup
