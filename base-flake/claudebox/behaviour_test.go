@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/system1/devbox/internal/oracle"
+	"golang.org/x/sys/unix"
 )
 
 // project makes a HOME and a project outside it.
@@ -1485,5 +1486,64 @@ kill $sib`
 		if n, ok := noted(t, runDir, dir); ok {
 			stopKeeper(t, n)
 		}
+	}
+}
+
+// TestWorkingDirectoryRace: the sandbox of a parent project can write the
+// directory that holds the user's working directory, and swap the latter
+// with a symbolic link to the home while claudebox starts (renameat2's
+// RENAME_EXCHANGE, in a loop). The default project is the working
+// directory: claudebox must mount the directory it started in, never what
+// its path names a moment later (a review got the home mounted 2 times in
+// 40 when claudebox went back to it by path).
+func TestWorkingDirectoryRace(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	home, _ := project(t)
+	writeFile(t, filepath.Join(home, ".ssh", "id_ed25519"), marker+"\n")
+	parent := filepath.Join(t.TempDir(), "monorepo")
+	sub, link := filepath.Join(parent, "sub"), filepath.Join(parent, "x")
+	writeFile(t, filepath.Join(sub, "own"), "the project\n")
+	if err := os.Symlink(home, link); err != nil {
+		t.Fatal(err)
+	}
+	dirFile, err := os.Open(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dirFile.Close()
+	stop := make(chan struct{})
+	swapped := make(chan int)
+	go func() {
+		n := 0
+		defer func() { swapped <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if unix.Renameat2(unix.AT_FDCWD, sub, unix.AT_FDCWD, link, unix.RENAME_EXCHANGE) == nil {
+				n++
+			}
+		}
+	}()
+	env := baseEnv(home, claudeDir(t))
+	leaks := 0
+	for i := 0; i < 100; i++ {
+		// Started in the directory itself (through its descriptor), as a
+		// shell already in it would start claudebox.
+		cmd := exec.Command("sh", "-c", `cd /proc/self/fd/3 && exec 3<&- && exec bash "$0" --share-host-net -- sh -c 'cat own .ssh/id_ed25519 2>/dev/null; true'`, script)
+		cmd.Env, cmd.ExtraFiles = env, []*os.File{dirFile}
+		out, _ := cmd.CombinedOutput()
+		if strings.Contains(string(out), marker) {
+			leaks++
+		}
+	}
+	close(stop)
+	if n := <-swapped; n == 0 {
+		t.Fatal("the directories were never swapped: the test proves nothing")
+	}
+	if leaks > 0 {
+		t.Errorf("the home was mounted as the project in %d runs of 100", leaks)
 	}
 }

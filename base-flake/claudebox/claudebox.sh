@@ -132,9 +132,19 @@ canon() {
 gone="the current directory no longer exists; cd into your project or pass --project DIR"
 canon "$home"
 home=$canon
-cd -P . 2>/dev/null || die 1 "$gone"
+# The working directory is opened at once (descriptor 19), and claudebox
+# comes back to it only through that descriptor: by its path, a directory
+# whose parent someone else can write (the sandbox of a parent project)
+# could meanwhile have become a symbolic link to the home, and the default
+# project is the working directory (a review won that race 2 times in 40).
+{ exec 19<.; } 2>/dev/null || die 1 "cannot open the current directory; check that it exists and that you can read it"
+back() { # back: into the working directory again
+  cd -P /proc/self/fd/19 2>/dev/null || die 1 "$gone"
+}
+back
 canon "$PWD"
 cwd=$canon
+case "$cwd" in /proc/*) die 1 "$gone" ;; esac # (its path is gone: a deleted directory)
 home_phys=$home
 if cd -P -- "$home" 2>/dev/null; then
   canon "$PWD"
@@ -156,12 +166,12 @@ if [ -r /etc/passwd ]; then
     if [ -n "$dir" ] && [ "$dir" != "$home" ] && [ "$dir" != / ] && cd -P -- "$dir" 2>/dev/null; then
       canon "$PWD"
       home_pw=$canon
-      cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
+      back
     fi
     break
   done
 fi
-cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
+back
 case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
 # The project is opened (descriptor 20) where it is checked, and bwrap
 # mounts that descriptor: by its path, a directory in a parent the sandbox
@@ -169,14 +179,14 @@ case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
 # home between the checks and the mount.
 if [ -z "$project" ]; then
   project=$cwd
-  { exec 20<.; } 2>/dev/null || die 1 "cannot open the current directory $cwd; check its permissions"
+  exec 20<&19
 else
   [ -d "$project" ] || die 1 "project directory $project does not exist; create it or pass an existing --project DIR"
   cd -P -- "$project" 2>/dev/null || die 1 "cannot enter project directory $project; check its permissions"
   { exec 20<.; } 2>/dev/null || die 1 "cannot open project directory $project; check its permissions"
   canon "$PWD"
   project=$canon
-  cd -P -- "$cwd"
+  back
 fi
 [ /proc/self/fd/20 -ef "$project" ] || die 1 "project directory $project changed while claudebox checked it; run claudebox again"
 if shared_dir "$project"; then
@@ -207,7 +217,7 @@ case "$cwd/" in "$project"/*) chdir=$cwd ;; esac
 physical() {
   cd -P -- "$1" 2>/dev/null || return 1
   canon "$PWD"
-  cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
+  back
 }
 # overlap A B: one of the directories A and B is, or contains, the other.
 overlap() { [ "$1" = "$2" ] || [ "${1#"$2"/}" != "$1" ] || [ "${2#"$1"/}" != "$2" ]; }
@@ -365,7 +375,7 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
     if cd -P -- "$dir" 2>/dev/null; then
       canon "$PWD"
       phys=$canon
-      cd -P -- "$cwd"
+      back
     fi
     case "$phys/" in "$project"/* | "$config_base"/*)
       fixed=1
@@ -413,7 +423,7 @@ if [[ ${XDG_RUNTIME_DIR:-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR &
   if cd -P -- "$run_dir" 2>/dev/null; then
     canon "$PWD"
     run_dir=$canon
-    cd -P -- "$cwd"
+    back
   fi
   case "$run_dir/" in "$project"/* | "$config_base"/*)
     die 1 "XDG_RUNTIME_DIR ($run_dir) is inside the project or Claude's config, which the sandbox can write, and the keeper's notes of its network would be there; set XDG_RUNTIME_DIR to a directory outside them (such as /run/user/$EUID), or unset it" ;;
@@ -476,7 +486,7 @@ fi
 cd -P -- "$config" 2>/dev/null || die 1 "cannot enter $config, $config_what; check its permissions"
 { exec 21<.; } 2>/dev/null || die 1 "cannot open $config, $config_what; check its permissions"
 canon "$PWD"
-cd -P -- "$cwd" 2>/dev/null || die 1 "$gone"
+back
 if [ "$canon" != "$config" ] || [ ! /proc/self/fd/21 -ef "$config" ]; then
   die 1 "$config, $config_what, changed while claudebox checked it; run claudebox again"
 fi
@@ -1127,7 +1137,7 @@ net_start() {
   # is sent to the run's group (Ctrl-C, Ctrl-Z, `timeout`, `kill %1`) is
   # not for the keeper, whose network other runs may be using.
   set -m
-  net_keeper 16<&- 20<&- 21<&- &
+  net_keeper 16<&- 19<&- 20<&- 21<&- &
   set +m
   exec 18>&-
   status="" reply=""
