@@ -493,7 +493,7 @@ func TestErrors(t *testing.T) {
 		cmd := exec.Command("sh", "-c", `cd "$1" && rmdir "$1" && bash "$0" -- true`, script, gone)
 		cmd.Env = baseEnv(home, claudeDir(t))
 		out, err := cmd.CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "claudebox: the current directory no longer exists; cd into your project or pass --project DIR") {
+		if err == nil || !strings.Contains(string(out), "claudebox: the current directory no longer exists, or you cannot reach it by its path; cd into your project") {
 			t.Errorf("%v: %s", err, out)
 		}
 	})
@@ -506,10 +506,14 @@ func TestErrors(t *testing.T) {
 }
 
 type audit struct {
-	Command []string
-	Project string
-	Chdir   string
-	Config  string `json:"claude_config"`
+	Command   []string
+	Project   string
+	Chdir     string
+	Config    string `json:"claude_config"`
+	NixDaemon struct {
+		Mounted bool
+		Why     string `json:"left_out_because"`
+	} `json:"nix_daemon"`
 	Env     map[string]string
 	Mounts  []struct{ Type, Source, Target string }
 	Seccomp struct {
@@ -1546,4 +1550,132 @@ func TestWorkingDirectoryRace(t *testing.T) {
 	if leaks > 0 {
 		t.Errorf("the home was mounted as the project in %d runs of 100", leaks)
 	}
+}
+
+// TestNixDaemonSocketChoice: for a user other than root, the Nix daemon's
+// socket goes in by default only when the daemon's builds run in its
+// sandbox and the user cannot turn that off (is not a trusted user). A
+// build without the sandbox runs on the host's file system, and its log
+// comes back: a review read a 0644 ~/.npmrc of another user and the
+// host's process command lines that way. Each case runs claudebox --audit
+// as nobody, in an outer bwrap whose /etc/nix and daemon socket are the
+// test's.
+func TestNixDaemonSocketChoice(t *testing.T) {
+	bwrap := oracle.Require(t, "bwrap")
+	oracle.Require(t, "jq")
+	setpriv := oracle.Require(t, "setpriv")
+	if os.Getuid() != 0 {
+		t.Skip("needs root: the outer bwrap binds over /etc/nix and runs claudebox as nobody")
+	}
+	if st, err := os.Stat(filepath.Dir(nixDaemonSocket)); err != nil || !st.IsDir() {
+		t.Skipf("no %s to bind the test's socket on", filepath.Dir(nixDaemonSocket))
+	}
+	nobody, err := user.LookupId("65534")
+	if err != nil {
+		t.Skip(err)
+	}
+	group, err := user.LookupGroupId("65534")
+	if err != nil {
+		t.Skip(err)
+	}
+	sockDir := t.TempDir()
+	os.Chmod(sockDir, 0o755)
+	l, err := net.Listen("unix", filepath.Join(sockDir, "socket"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	home := filepath.Join(t.TempDir(), "home")
+	proj := filepath.Join(home, "src", "app")
+	if err := os.MkdirAll(proj, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	chownTree(t, home, 65534)
+	for d := filepath.Dir(home); d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		os.Chmod(d, 0o755) // nobody reaches the project by its path
+	}
+	run := func(t *testing.T, conf map[string]string, args ...string) (audit, string) {
+		t.Helper()
+		confDir := t.TempDir()
+		for name, text := range conf {
+			writeFile(t, filepath.Join(confDir, name), text)
+			os.Chmod(filepath.Join(confDir, name), 0o644)
+			if strings.HasPrefix(text, "unreadable") {
+				os.Chmod(filepath.Join(confDir, name), 0o600)
+			}
+		}
+		os.Chmod(confDir, 0o755)
+		cmd := exec.Command(bwrap, append([]string{"--dev-bind", "/", "/", "--bind", sockDir, filepath.Dir(nixDaemonSocket),
+			"--bind", confDir, "/etc/nix", "--chdir", proj, "--",
+			setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "bash", script}, args...)...)
+		cmd.Env = append(baseEnv(home, claudeDir(t)), "USER="+nobody.Username)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		var a audit
+		if args[0] == "--audit" {
+			if err != nil || json.Unmarshal(out, &a) != nil {
+				t.Fatalf("claudebox %v: %v %s%s", args, err, out, stderr.String())
+			}
+		}
+		return a, stderr.String()
+	}
+	mounted := func(a audit) bool {
+		for _, m := range a.Mounts {
+			if m.Target == nixDaemonSocket {
+				return true
+			}
+		}
+		return false
+	}
+	tests := []struct {
+		name string
+		conf map[string]string
+		args []string
+		want bool
+		why  string
+	}{
+		{"no settings (sandbox on, root trusted)", map[string]string{"nix.conf": "substituters = https://cache.nixos.org\n"}, nil, true, ""},
+		{"sandbox = true", map[string]string{"nix.conf": "sandbox = true\n"}, nil, true, ""},
+		{"sandbox = false (Debian's)", map[string]string{"nix.conf": "# comment\nsandbox = false\n"}, nil, false, "sandbox = false in /etc/nix/nix.conf"},
+		{"sandbox = relaxed", map[string]string{"nix.conf": "sandbox = relaxed\n"}, nil, false, "sandbox = relaxed"},
+		{"build-use-sandbox = false", map[string]string{"nix.conf": "build-use-sandbox = false\n"}, nil, false, "sandbox = false"},
+		{"the last setting wins", map[string]string{"nix.conf": "sandbox = false\nsandbox = true\n"}, nil, true, ""},
+		{"sandbox off in an include", map[string]string{"nix.conf": "include extra.conf\n", "extra.conf": "sandbox = false # why not\n"}, nil, false, "sandbox = false"},
+		{"sandbox off in an !include", map[string]string{"nix.conf": "!include /etc/nix/extra.conf\n", "extra.conf": "sandbox = false\n"}, nil, false, "sandbox = false"},
+		{"a trusted user", map[string]string{"nix.conf": "trusted-users = root " + nobody.Username + "\n"}, nil, false, "(" + nobody.Username + " in trusted-users)"},
+		{"a trusted group", map[string]string{"nix.conf": "trusted-users = root @" + group.Name + "\n"}, nil, false, "(@" + group.Name + " in trusted-users)"},
+		{"everyone trusted", map[string]string{"nix.conf": "extra-trusted-users = *\n"}, nil, false, "(* in trusted-users)"},
+		{"another user trusted", map[string]string{"nix.conf": "trusted-users = root alice @wheel\n"}, nil, true, ""},
+		{"nix.conf unreadable", map[string]string{"nix.conf": "unreadable\n"}, nil, false, "cannot read /etc/nix/nix.conf to see whether its builds run in its sandbox"},
+		{"no nix.conf", nil, nil, false, "cannot read /etc/nix/nix.conf"},
+		{"an include unreadable", map[string]string{"nix.conf": "include extra.conf\n", "extra.conf": "unreadable\n"}, nil, false, "cannot read /etc/nix/extra.conf"},
+		{"an include missing", map[string]string{"nix.conf": "!include missing.conf\n"}, nil, true, ""},
+		{"--nix-daemon anyway", map[string]string{"nix.conf": "sandbox = false\n"}, []string{"--nix-daemon"}, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, stderr := run(t, tt.conf, append(append([]string{"--audit"}, tt.args...), "--", "true")...)
+			if mounted(a) != tt.want {
+				t.Errorf("socket mounted: %v, want %v (%+v)", mounted(a), tt.want, a.NixDaemon)
+			}
+			if !tt.want && !strings.Contains(a.NixDaemon.Why, tt.why) || tt.want && a.NixDaemon.Why != "" {
+				t.Errorf("left_out_because %q, want it to say %q", a.NixDaemon.Why, tt.why)
+			}
+			if stderr != "" {
+				t.Errorf("--audit printed %q", stderr)
+			}
+		})
+	}
+	t.Run("the note", func(t *testing.T) {
+		// A run says once, on stderr, why Nix inside cannot build.
+		_, stderr := run(t, map[string]string{"nix.conf": "sandbox = false\n"}, "--share-host-net", "--", "true")
+		want := "claudebox: note: the Nix daemon's socket is left out, so Nix inside cannot build: its builds run outside its sandbox (sandbox = false in /etc/nix/nix.conf) and would read your files; pass --nix-daemon to put it in anyway, or --no-nix-daemon to skip this note\n"
+		if stderr != want {
+			t.Errorf("stderr %q, want %q", stderr, want)
+		}
+		if _, stderr := run(t, map[string]string{"nix.conf": "sandbox = false\n"}, "--no-nix-daemon", "--share-host-net", "--", "true"); stderr != "" {
+			t.Errorf("with --no-nix-daemon, stderr %q", stderr)
+		}
+	})
 }

@@ -129,7 +129,7 @@ canon() {
 
 # --- project and working directory -------------------------------------------
 # Builtins only, here and below: every fork shows in the start-up time.
-gone="the current directory no longer exists; cd into your project or pass --project DIR"
+gone="the current directory no longer exists, or you cannot reach it by its path; cd into your project"
 canon "$home"
 home=$canon
 # The working directory is opened at once (descriptor 19), and claudebox
@@ -153,12 +153,15 @@ fi
 # The user's home by the password database too, when HOME says another
 # (sudo keeping HOME): its secrets are the user's all the same.
 home_pw=""
+user_name="" # the user's name there (the Nix daemon's trusted-users names users so)
 if [ -r /etc/passwd ]; then
   mapfile -t lines </etc/passwd
   for line in ${lines[@]+"${lines[@]}"}; do
+    name=${line%%:*}
     line=${line#*:} # name:password:uid:gid:gecos:home:shell
     line=${line#*:}
     [ "${line%%:*}" = "$EUID" ] || continue
+    user_name=$name
     line=${line#*:}
     line=${line#*:}
     line=${line#*:}
@@ -184,6 +187,10 @@ else
   [ -d "$project" ] || die 1 "project directory $project does not exist; create it or pass an existing --project DIR"
   cd -P -- "$project" 2>/dev/null || die 1 "cannot enter project directory $project; check its permissions"
   { exec 20<.; } 2>/dev/null || die 1 "cannot open project directory $project; check its permissions"
+  # Its path as the kernel names the directory opened (bash's cd -P reads
+  # /proc/self/fd/20): what bash made of the name before entering it may
+  # have been swapped meanwhile.
+  cd -P /proc/self/fd/20 2>/dev/null || die 1 "cannot enter project directory $project; check its permissions"
   canon "$PWD"
   project=$canon
   back
@@ -485,6 +492,7 @@ fi
 # project is.
 cd -P -- "$config" 2>/dev/null || die 1 "cannot enter $config, $config_what; check its permissions"
 { exec 21<.; } 2>/dev/null || die 1 "cannot open $config, $config_what; check its permissions"
+cd -P /proc/self/fd/21 2>/dev/null || die 1 "cannot enter $config, $config_what; check its permissions"
 canon "$PWD"
 back
 if [ "$canon" != "$config" ] || [ ! /proc/self/fd/21 -ef "$config" ]; then
@@ -702,28 +710,44 @@ if [ -f "$cert" ]; then
   case "$cert" in /etc/ssl/certs/* | /nix/store/*) ;; *) add_mount --ro-bind "$cert" "$cert" ;; esac
 fi
 
-# The Nix daemon's socket is the one host socket inside: Nix in the sandbox
-# asks the daemon to build and fetch into /nix/store (it cannot read files of
-# the host through it). No other socket path is mounted: a read-only bind
-# does not stop connect(2).
-nix_socket=/nix/var/nix/daemon-socket/socket
-# Root is always one of the daemon's trusted users, and a trusted client can
-# have a build run as root on the host (--option build-users-group ""): as
-# root, the socket goes in only when asked for.
-if [ "$nix_daemon" = auto ]; then
-  nix_daemon=yes
-  if [ "$EUID" = 0 ]; then nix_daemon=no; fi
-fi
-if [ "$nix_daemon" = yes ] && [ -S "$nix_socket" ]; then
-  add_mount --bind "$nix_socket" "$nix_socket"
-  envs+=(NIX_REMOTE=daemon)
-elif [ -n "${NIX_REMOTE:-}" ]; then
-  envs+=("NIX_REMOTE=$NIX_REMOTE")
-fi
-
 # nix.conf without access-tokens (nor extra-access-tokens, nor !include of a
-# file that may hold them, nor comments, where an old token may sit).
+# file that may hold them, nor comments, where an old token may sit). Read
+# with its includes for the two settings that decide about the daemon's
+# socket (below).
 nixconf=""
+nix_sandbox=true nix_trusted="root" nix_includes=() nix_unread=""
+# nix_settings FILE [DEPTH]: sandbox and trusted-users as FILE sets them
+# (and the files it includes, as Nix reads them).
+nix_settings() {
+  local line key value dir=${1%/*} lines
+  if [ ! -r "$1" ]; then
+    if [ -e "$1" ] || [ "$1" = /etc/nix/nix.conf ]; then nix_unread=$1; fi
+    return 0
+  fi
+  [ "${2:-0}" -lt 5 ] || return 0
+  mapfile -t lines <"$1"
+  for line in ${lines[@]+"${lines[@]}"}; do
+    line=${line%%#*}
+    key=${line%%=*}
+    key=${key//[[:space:]]/}
+    value=${line#*=}
+    value=${value#"${value%%[![:space:]]*}"}
+    value=${value%"${value##*[![:space:]]}"}
+    case "$key" in
+    sandbox | build-use-sandbox) [ "$line" = "${line#*=}" ] || nix_sandbox=$value ;;
+    trusted-users) [ "$line" = "${line#*=}" ] || nix_trusted=$value ;;
+    extra-trusted-users) [ "$line" = "${line#*=}" ] || nix_trusted+=" $value" ;;
+    include* | !include*)
+      value=${line#*include}
+      value=${value#"${value%%[![:space:]]*}"}
+      value=${value%"${value##*[![:space:]]}"}
+      case "$value" in /*) ;; ?*) value=$dir/$value ;; *) continue ;; esac
+      nix_includes+=("$value")
+      nix_settings "$value" $((${2:-0} + 1))
+      ;;
+    esac
+  done
+}
 if [ -r /etc/nix/nix.conf ]; then
   mapfile -t lines </etc/nix/nix.conf # one read(2), not one per line
   for line in ${lines[@]+"${lines[@]}"}; do
@@ -738,6 +762,75 @@ if [ -r /etc/nix/nix.conf ]; then
   args+=(--ro-bind-data 11 /etc/nix/nix.conf)
   fds+=" 11"
   mounts+=("ro-bind-data$US/etc/nix/nix.conf without access-tokens$US/etc/nix/nix.conf")
+fi
+
+# The Nix daemon's socket is the one host socket inside: Nix in the sandbox
+# asks the daemon to build and fetch into /nix/store. No other socket path
+# is mounted: a read-only bind does not stop connect(2).
+# The daemon's builders run on the host, as nixbld users: in its sandbox
+# (a chroot of the build's inputs, but the host's network for fixed-output
+# builds) when nix.conf says sandbox = true (Nix's default on Linux), else
+# on the host's file system, where a build the sandbox asks for reads every
+# world-readable file (a 0644 ~/.npmrc), every process's command line, and
+# writes the host's /tmp, and its log comes back (a seventh review did all
+# three). A trusted user (trusted-users; root always is one) can turn the
+# sandbox off for a build, and have one run as root (--option
+# build-users-group ""). So the socket goes in by default only when the
+# daemon's sandbox is on and the user is not trusted; --nix-daemon puts it
+# in anyway. (Not seen from here: options on the daemon's command line, and
+# sandbox-fallback, which builds without a sandbox where the kernel cannot
+# make one.)
+nix_socket=/nix/var/nix/daemon-socket/socket
+nix_why=""
+if [ "$nix_daemon" = auto ]; then
+  nix_daemon=yes
+  if [ "$EUID" = 0 ]; then
+    nix_daemon=no
+    nix_why="root is one of the daemon's trusted users"
+  elif [ -S "$nix_socket" ]; then
+    nix_settings /etc/nix/nix.conf
+    if [ -n "$nix_unread" ]; then
+      nix_daemon=no
+      nix_why="claudebox cannot read $nix_unread to see whether its builds run in its sandbox"
+    elif [ "$nix_sandbox" != true ]; then
+      nix_daemon=no
+      nix_why="its builds run outside its sandbox (sandbox = $nix_sandbox in /etc/nix/nix.conf) and would read your files"
+    else
+      # trusted-users: names, @groups and *.
+      declare -A gid_of_name=()
+      if [[ " $nix_trusted " == *" @"* ]] && [ -r /etc/group ]; then
+        mapfile -t lines </etc/group
+        for line in ${lines[@]+"${lines[@]}"}; do
+          IFS=: read -r name _ gid _ <<<"$line" || continue # (rare: @groups only)
+          gid_of_name[$name]=$gid
+        done
+      fi
+      set -o noglob
+      for name in $nix_trusted; do
+        case "$name" in
+        '*') ;;
+        @*)
+          gid=${gid_of_name[${name#@}]-}
+          if [ -z "$gid" ] || [[ " ${GROUPS[*]} " != *" $gid "* ]]; then continue; fi
+          ;;
+        *) if [ -z "$user_name" ] || [ "$name" != "$user_name" ]; then continue; fi ;;
+        esac
+        nix_daemon=no
+        nix_why="you are one of its trusted users ($name in trusted-users), who can turn off the sandbox of a build"
+        break
+      done
+      set +o noglob
+    fi
+    if [ "$nix_daemon" = no ] && [ "$audit" = 0 ]; then
+      printf 'claudebox: note: the Nix daemon'\''s socket is left out, so Nix inside cannot build: %s; pass --nix-daemon to put it in anyway, or --no-nix-daemon to skip this note\n' "$nix_why" >&2
+    fi
+  fi
+fi
+if [ "$nix_daemon" = yes ] && [ -S "$nix_socket" ]; then
+  add_mount --bind "$nix_socket" "$nix_socket"
+  envs+=(NIX_REMOTE=daemon)
+elif [ -n "${NIX_REMOTE:-}" ]; then
+  envs+=("NIX_REMOTE=$NIX_REMOTE")
 fi
 
 # Git identity: only user.name and user.email of the host's git config, so
@@ -1268,9 +1361,13 @@ Options:
                     build or fetch, and nothing reaches the daemon's builders,
                     which run in the host's network (fixed-output ones
                     always, every one when the daemon's sandbox is off)
-  --nix-daemon      put the socket in even as root (left out for root by
-                    default: the daemon trusts root, and a trusted client
-                    can have a build run as root on the host)
+  --nix-daemon      put the socket in even when it is left out by default:
+                    for root, and for a user the daemon trusts (a trusted
+                    client can turn off a build's sandbox, or run it as
+                    root), and when nix.conf has sandbox other than true
+                    (builds then run on the host's file system: they can
+                    read your world-readable files and every process's
+                    command line, and their logs come back)
   --audit           print, as JSON, the command, environment, mounts,
                     network and filters the sandbox would get, and exit
                     without running
@@ -1312,6 +1409,7 @@ print_audit() {
   RS=$'\x1e'
   printf "%s$RS" "${envs[@]}" "${mounts[@]}" "${cmd[@]}" ${net_pre[@]+"${net_pre[@]}"} "${bwrap_bin:-bwrap}" "${args[@]}" -- "${cmd[@]}" |
   jq -Rs --arg us "$US" --arg rs "$RS" --arg project "$project" --arg chdir "$chdir" --arg config "$config" \
+    --arg nix_daemon "$nix_daemon" --arg nix_why "$nix_why" --arg nix_socket "$nix_socket" \
     --arg bpf "$bpf" --arg arch "$HOSTTYPE" --argjson n_env "${#envs[@]}" \
     --argjson n_pre "$((${#net_pre[@]}))" --arg net "$net" --arg blocked "${net_blocked[*]}" --arg slirp "${slirp_opts[*]}" \
     --arg hosts "${host_blocked[*]}" --arg holder "$net_holder" --arg state "$net_file" --argjson idle "$net_idle" \
@@ -1322,6 +1420,8 @@ print_audit() {
         project: $project,
         chdir: $chdir,
         claude_config: $config,
+        nix_daemon: {socket: $nix_socket, mounted: ([$a[$n_env:$n_env + $n_mounts][] | split($us) | .[2]] | index($nix_socket) != null),
+                     left_out_because: (if $nix_why == "" then null else $nix_why end)},
         env: ($a[:$n_env] | map(index("=") as $i | {key: .[:$i], value: .[$i + 1:]}) | from_entries),
         mounts: ($a[$n_env:$n_env + $n_mounts] | map(split($us) | {type: .[0], source: .[1], target: .[2]}
                  | if .source == "" then del(.source) else . end)),
