@@ -1679,3 +1679,74 @@ func TestNixDaemonSocketChoice(t *testing.T) {
 		}
 	})
 }
+
+// TestRootProcMasked: as root, the kernel's root-only /proc files (0400:
+// the sandbox's uid 0 reads them without any capability) are unreadable
+// inside, while outside they read (the control), and the other /proc
+// files still do.
+func TestRootProcMasked(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	if os.Getuid() != 0 {
+		t.Skip("only root's sandbox reads the kernel's root-only /proc files")
+	}
+	home, dir := project(t)
+	var readable []string
+	for _, f := range []string{"timer_list", "sched_debug", "slabinfo", "vmallocinfo", "kpageflags", "kpagecount", "latency_stats"} {
+		if fh, err := os.Open("/proc/" + f); err == nil {
+			buf := make([]byte, 8)
+			if _, err := fh.Read(buf); err == nil {
+				readable = append(readable, f)
+			}
+			fh.Close()
+		}
+	}
+	if len(readable) == 0 {
+		t.Skip("none of the files reads outside either")
+	}
+	probe := `for f in "$@"; do if head -c 8 /proc/$f >/dev/null 2>&1; then echo "$f readable"; fi; done; head -c 5 /proc/version`
+	for _, mode := range [][]string{nil, {"--share-host-net"}} {
+		out := mustRun(t, baseEnv(home, claudeDir(t)), dir, append(append(mode, "--", "sh", "-c", probe, "sh"), readable...)...)
+		if out != "Linux" {
+			t.Errorf("claudebox %v: %q, want none of %v readable (and /proc/version)", mode, out, readable)
+		}
+	}
+}
+
+// TestToolLinkTargets: a tool outside the system directories that is a
+// symbolic link gets its target's directory mounted read-only; never a
+// directory that holds secrets (~/.config here), while one inside such a
+// directory is fine (Claude Code's own ~/.claude/local install).
+func TestToolLinkTargets(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	home, dir := project(t)
+	standIn := filepath.Join(claudeDir(t), "claude")
+	for _, tt := range []struct {
+		target string // where the tool is, under home
+		ok     bool
+	}{
+		{".config/claude-bin", false},
+		{".claude/local/node_modules/.bin/claude", true},
+	} {
+		real := filepath.Join(home, tt.target)
+		data, err := os.ReadFile(standIn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Dir(real), 0o755)
+		if err := os.WriteFile(real, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		bin := t.TempDir()
+		if err := os.Symlink(real, filepath.Join(bin, "claude")); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(home, ".config", "gh", "hosts.yml"), marker+"\n")
+		r := claudebox(t, append(baseEnv(home, ""), "PATH="+bin+":"+hostPath(t.TempDir())), dir, "--share-host-net", "--", "claude", "io_uring")
+		if tt.ok && r.Code != 0 {
+			t.Errorf("claude at ~/%s: exit %d, %s", tt.target, r.Code, r.Stderr)
+		}
+		if !tt.ok && (r.Code != 1 || !strings.HasPrefix(r.Stderr, "claudebox: refusing to mount "+filepath.Join(home, ".config")+" for ")) {
+			t.Errorf("claude at ~/%s: exit %d, %q; want a refusal", tt.target, r.Code, r.Stderr)
+		}
+	}
+}

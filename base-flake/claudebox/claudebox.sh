@@ -657,10 +657,22 @@ if [ "$EUID" = 0 ]; then
   # and the kernel lets uid 0 write /proc/sys by file mode alone: a
   # core_pattern of "|/path" runs a program as root on the host. bwrap
   # covers these only where it can write their directory, which it cannot
-  # here; they are made read-only (Docker's list of read-only /proc paths).
-  for dir in sys sysrq-trigger irq bus fs; do
+  # here; they are made read-only (Docker's list of read-only /proc paths,
+  # and the directories of its masked ones: scsi's file removes a host disk
+  # on write, checked by file mode only).
+  for dir in sys sysrq-trigger irq bus fs scsi acpi asound; do
     args+=(--ro-bind-try "/proc/$dir" "/proc/$dir")
     if [ "$audit" = 1 ] && [ -e "/proc/$dir" ]; then mounts+=("ro-bind$US/proc/$dir$US/proc/$dir"); fi
+  done
+  # Root-only files of the kernel's (0400: uid 0 reads them without any
+  # capability) that give away kernel addresses and other processes'
+  # timers: unreadable (the device bind fails to open) like Docker's
+  # masked paths.
+  # (Those this kernel has: bwrap cannot make a file in /proc.)
+  for file in kcore timer_list timer_stats sched_debug latency_stats slabinfo vmallocinfo kpageflags kpagecount kpagecgroup; do
+    [ -e "/proc/$file" ] || continue
+    args+=(--ro-bind /dev/null "/proc/$file")
+    mounts+=("ro-bind$US/dev/null$US/proc/$file")
   done
 fi
 fresh --dev /dev
@@ -694,6 +706,14 @@ for path in ${extra_binds[@]+"${extra_binds[@]}"}; do
   if [ -L "$path" ]; then
     real=$(readlink -f "$path")
     covers_home "${real%/*}" && die 1 "refusing to mount ${real%/*} for $path: it contains your home directory"
+    # Nor one that holds secrets: the host Claude's config, claudebox's
+    # store, other programs' (~/.config, ~/.local, ...). A directory inside
+    # one (~/.claude/local/..., where Claude Code installed itself) is fine.
+    for dir in "${host_claude[@]}" "$default_base" "${others[@]}" "$data"; do
+      if holds "${real%/*}" "$dir"; then
+        die 1 "refusing to mount ${real%/*} for $path (a link to $real): it holds $dir, where secrets are kept; install the tool elsewhere"
+      fi
+    done
     add_mount --ro-bind "${real%/*}" "${real%/*}"
     args+=(--symlink "$real" "$path")
     mounts+=("symlink$US$real$US$path")
