@@ -1384,6 +1384,41 @@ func TestConfigChecks(t *testing.T) {
 			t.Errorf("%s was made by the refused run", target)
 		}
 	})
+	t.Run("a home named through a link", func(t *testing.T) {
+		// HOME=/home-link/u while the project's path is physical: ~/.config
+		// and claudebox's store are still recognised (a review mounted
+		// ~/.config read-write, and read another project's config through a
+		// tool link into ~/.local).
+		real, _ := project(t)
+		link := filepath.Join(t.TempDir(), "home-link")
+		if err := errors.Join(os.Symlink(real, link), os.MkdirAll(filepath.Join(real, ".config", "gh"), 0o700),
+			os.MkdirAll(filepath.Join(real, ".local", "share", "claudebox", "projects", "x"), 0o700)); err != nil {
+			t.Fatal(err)
+		}
+		env := append(baseEnv(link, claudeDir(t)), "HOME="+link)
+		r := claudebox(t, env, filepath.Join(real, ".config"), "--", "true")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "it holds "+filepath.Join(real, ".config")+", where other programs keep their credentials") {
+			t.Errorf("project ~/.config by its physical path: exit %d, %q", r.Code, r.Stderr)
+		}
+		r = claudebox(t, env, filepath.Join(real, ".local", "share", "claudebox", "projects", "x"), "--", "true")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "where claudebox keeps each project's Claude config") {
+			t.Errorf("project in the store by its physical path: exit %d, %q", r.Code, r.Stderr)
+		}
+		jq, err := exec.LookPath("jq")
+		if err != nil {
+			t.Skip(err)
+		}
+		data, _ := os.ReadFile(jq)
+		bin := t.TempDir()
+		if err := errors.Join(os.WriteFile(filepath.Join(real, ".local", "jq"), data, 0o755),
+			os.Symlink(filepath.Join(real, ".local", "jq"), filepath.Join(bin, "jq"))); err != nil {
+			t.Fatal(err)
+		}
+		r = claudebox(t, append(env, "PATH="+bin+":"+hostPath(claudeDir(t))), dir, "--", "true")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "refusing to mount "+filepath.Join(real, ".local")+" for ") {
+			t.Errorf("a tool linked into ~/.local: exit %d, %q", r.Code, r.Stderr)
+		}
+	})
 	t.Run("a project in /usr/src with its bin on PATH", func(t *testing.T) {
 		// /usr/src/app (Docker's convention) may be a project; its bin/ on
 		// PATH is dropped like any other inside the project, although
@@ -1594,20 +1629,40 @@ func TestNixDaemonSocketChoice(t *testing.T) {
 	for d := filepath.Dir(home); d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
 		os.Chmod(d, 0o755) // nobody reaches the project by its path
 	}
+	// conf: file name (under /etc/nix; xdg/ under /etc/xdg/nix; "group" is
+	// /etc/group) to its text, or "symlink:TARGET".
 	run := func(t *testing.T, conf map[string]string, args ...string) (audit, string) {
 		t.Helper()
-		confDir := t.TempDir()
+		confDir, xdgDir := t.TempDir(), t.TempDir()
+		binds := []string{"--bind", confDir, "/etc/nix"}
 		for name, text := range conf {
-			writeFile(t, filepath.Join(confDir, name), text)
-			os.Chmod(filepath.Join(confDir, name), 0o644)
+			path := filepath.Join(confDir, name)
+			switch {
+			case strings.HasPrefix(name, "xdg/"):
+				path = filepath.Join(xdgDir, "nix", strings.TrimPrefix(name, "xdg/"))
+				binds = append(binds, "--bind", xdgDir, "/etc/xdg")
+			case name == "group":
+				path = filepath.Join(xdgDir, "group")
+				binds = append(binds, "--ro-bind", path, "/etc/group")
+			}
+			if target, ok := strings.CutPrefix(text, "symlink:"); ok {
+				if err := os.Symlink(target, path); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			writeFile(t, path, text)
+			os.Chmod(filepath.Dir(path), 0o755)
+			os.Chmod(path, 0o644)
 			if strings.HasPrefix(text, "unreadable") {
-				os.Chmod(filepath.Join(confDir, name), 0o600)
+				os.Chmod(path, 0o600)
 			}
 		}
 		os.Chmod(confDir, 0o755)
-		cmd := exec.Command(bwrap, append([]string{"--dev-bind", "/", "/", "--bind", sockDir, filepath.Dir(nixDaemonSocket),
-			"--bind", confDir, "/etc/nix", "--chdir", proj, "--",
-			setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "bash", script}, args...)...)
+		os.Chmod(xdgDir, 0o755)
+		argv := append([]string{"--dev-bind", "/", "/", "--bind", sockDir, filepath.Dir(nixDaemonSocket)}, binds...)
+		argv = append(argv, "--chdir", proj, "--", setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "bash", script)
+		cmd := exec.Command(bwrap, append(argv, args...)...)
 		cmd.Env = append(baseEnv(home, claudeDir(t)), "USER="+nobody.Username)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -1647,6 +1702,16 @@ func TestNixDaemonSocketChoice(t *testing.T) {
 		{"a trusted group", map[string]string{"nix.conf": "trusted-users = root @" + group.Name + "\n"}, nil, false, "(@" + group.Name + " in trusted-users)"},
 		{"everyone trusted", map[string]string{"nix.conf": "extra-trusted-users = *\n"}, nil, false, "(* in trusted-users)"},
 		{"another user trusted", map[string]string{"nix.conf": "trusted-users = root alice @wheel\n"}, nil, true, ""},
+		{"build-use-chroot = false", map[string]string{"nix.conf": "build-use-chroot = false\n"}, nil, false, "sandbox = false"},
+		{"a carriage return in trusted-users", map[string]string{"nix.conf": "trusted-users = root\r" + nobody.Username + "\n"}, nil, false, "(" + nobody.Username + " in trusted-users)"},
+		{"sandbox off in /etc/xdg/nix/nix.conf", map[string]string{"nix.conf": "sandbox = true\n", "xdg/nix.conf": "sandbox = false\n"}, nil, false, "sandbox = false"},
+		{"a member of a trusted group", map[string]string{"nix.conf": "trusted-users = root @builders\n",
+			"group": "root:x:0:\nbuilders:x:4242:alice," + nobody.Username + "\n" + group.Name + ":x:65534:\n"}, nil, false, "(@builders in trusted-users)"},
+		{"not a member of a trusted group", map[string]string{"nix.conf": "trusted-users = root @builders\n",
+			"group": "root:x:0:\nbuilders:x:4242:alice,bob\n" + group.Name + ":x:65534:\n"}, nil, true, ""},
+		{"an include through a link and ..", map[string]string{"nix.conf": "include lnk/../x.conf\n", "x.conf": "sandbox = false\n",
+			"lnk": "symlink:" + filepath.Join(home, "src")}, nil, false, "sandbox = false"},
+		{"includes nested too deep", map[string]string{"nix.conf": "include a.conf\n", "a.conf": "include a.conf\n"}, nil, false, "(included too deep)"},
 		{"nix.conf unreadable", map[string]string{"nix.conf": "unreadable\n"}, nil, false, "cannot read /etc/nix/nix.conf to see whether its builds run in its sandbox"},
 		{"no nix.conf", nil, nil, false, "cannot read /etc/nix/nix.conf"},
 		{"an include unreadable", map[string]string{"nix.conf": "include extra.conf\n", "extra.conf": "unreadable\n"}, nil, false, "cannot read /etc/nix/extra.conf"},

@@ -270,10 +270,31 @@ done
 # Directories of other programs' credentials and state (gh, gcloud, shell
 # histories): a project or a config directory may lie inside them, never
 # be or hold one.
-others=("$home/.config" "$home/.local" "$home/.cache")
-for name in XDG_CONFIG_HOME XDG_STATE_HOME XDG_CACHE_HOME; do
-  case "${!name:-}" in /?*) canon "${!name}" && others+=("${canon%/}") ;; esac
+# Each by every name it has: under each name of the home, and by its
+# physical path (a project's path is physical, and a HOME through a
+# symbolic link must not hide ~/.config from the comparisons).
+# names DIR: the array names, DIR's names.
+names() {
+  local h rest
+  canon "$1"
+  names=("${canon%/}")
+  rest=${names[0]#"$home"/}
+  if [ "$rest" != "${names[0]}" ]; then
+    for h in "$home_phys" ${home_pw:+"$home_pw"}; do
+      if [ "$h" != "$home" ]; then names+=("$h/$rest"); fi
+    done
+  fi
+  if physical "${names[0]}" && [ "$canon" != "${names[0]}" ]; then names+=("$canon"); fi
+}
+others=()
+for dir in "$home/.config" "$home/.local" "$home/.cache" "$data" ${XDG_CONFIG_HOME:+"$XDG_CONFIG_HOME"} \
+  ${XDG_STATE_HOME:+"$XDG_STATE_HOME"} ${XDG_CACHE_HOME:+"$XDG_CACHE_HOME"}; do
+  case "$dir" in /?*) ;; *) continue ;; esac
+  names "$dir"
+  others+=("${names[@]}")
 done
+names "$default_base"
+stores=("${names[@]}") # claudebox's store of per-project configs
 
 # check_dirs: the project and the config directory (as they are named now)
 # pass every rule; else stop.
@@ -281,10 +302,13 @@ check_dirs() {
   local dir fix="set $config_var to another directory"
   # The project first. claudebox's own store of per-project configs:
   # a project is not, and does not lie in it (nor, below, hold it).
-  if holds "$default_base" "$project"; then
-    die 1 "refusing to mount $project read-write: it is in $default_base, where claudebox keeps each project's Claude config; cd into a project or pass --project DIR"
-  fi
+  for dir in "${stores[@]}"; do
+    if holds "$dir" "$project"; then
+      die 1 "refusing to mount $project read-write: it is in $dir, where claudebox keeps each project's Claude config; cd into a project or pass --project DIR"
+    fi
+  done
   for dir in "${others[@]}"; do
+    [ "$dir" != "$data" ] || continue # (below, with the advice to set XDG_DATA_HOME)
     if holds "$project" "$dir"; then
       die 1 "refusing to mount $project read-write: it holds $dir, where other programs keep their credentials and state; cd into a project or pass --project DIR"
     fi
@@ -301,23 +325,27 @@ check_dirs() {
   if overlap "$config_base" "$project"; then
     die 1 "refusing to keep Claude's config in $config_base: it overlaps the project $project, whose files the sandbox writes (and git may commit); set $config_var to a directory outside it"
   fi
-  if holds "$project" "$default_base"; then
-    die 1 "refusing to mount $project read-write: it holds $default_base, where claudebox keeps each project's Claude config; cd into a project or pass --project DIR"
-  fi
+  for dir in "${stores[@]}"; do
+    if holds "$project" "$dir"; then
+      die 1 "refusing to mount $project read-write: it holds $dir, where claudebox keeps each project's Claude config; cd into a project or pass --project DIR"
+    fi
+  done
   for dir in "${host_claude[@]}"; do
     if overlap "$dir" "$config_base"; then
       die 1 "refusing to keep claudebox's Claude config in $config_base: it overlaps $dir, the config of Claude on the host, which runs the hooks and MCP servers written there outside any sandbox; $fix"
     fi
   done
   if [ "$config_var" = CLAUDEBOX_CONFIG_DIR ]; then
-    for dir in "${others[@]}" "$data"; do
+    for dir in "${others[@]}"; do
       if holds "$config_base" "$dir"; then
         die 1 "refusing to keep Claude's config in $config_base: it holds $dir, where other programs keep their credentials and state; $fix"
       fi
     done
-    if overlap "$default_base" "$config_base"; then
-      die 1 "refusing to keep Claude's config in $config_base: it overlaps $default_base, where claudebox keeps each project's Claude config; $fix"
-    fi
+    for dir in "${stores[@]}"; do
+      if overlap "$dir" "$config_base"; then
+        die 1 "refusing to keep Claude's config in $config_base: it overlaps $dir, where claudebox keeps each project's Claude config; $fix"
+      fi
+    done
   fi
 }
 if [ "$dotted" = 0 ]; then check_dirs; fi
@@ -709,7 +737,7 @@ for path in ${extra_binds[@]+"${extra_binds[@]}"}; do
     # Nor one that holds secrets: the host Claude's config, claudebox's
     # store, other programs' (~/.config, ~/.local, ...). A directory inside
     # one (~/.claude/local/..., where Claude Code installed itself) is fine.
-    for dir in "${host_claude[@]}" "$default_base" "${others[@]}" "$data"; do
+    for dir in "${host_claude[@]}" "${stores[@]}" "${others[@]}"; do
       if holds "${real%/*}" "$dir"; then
         die 1 "refusing to mount ${real%/*} for $path (a link to $real): it holds $dir, where secrets are kept; install the tool elsewhere"
       fi
@@ -744,17 +772,21 @@ nix_settings() {
     if [ -e "$1" ] || [ "$1" = /etc/nix/nix.conf ]; then nix_unread=$1; fi
     return 0
   fi
-  [ "${2:-0}" -lt 5 ] || return 0
+  if [ "${2:-0}" -ge 8 ]; then # (Nix has no limit; a loop would be endless)
+    nix_unread="$1 (included too deep)"
+    return 0
+  fi
   mapfile -t lines <"$1"
   for line in ${lines[@]+"${lines[@]}"}; do
     line=${line%%#*}
+    line=${line//$'\r'/ } # (Nix splits on \r too)
     key=${line%%=*}
     key=${key//[[:space:]]/}
     value=${line#*=}
     value=${value#"${value%%[![:space:]]*}"}
     value=${value%"${value##*[![:space:]]}"}
     case "$key" in
-    sandbox | build-use-sandbox) [ "$line" = "${line#*=}" ] || nix_sandbox=$value ;;
+    sandbox | build-use-sandbox | build-use-chroot) [ "$line" = "${line#*=}" ] || nix_sandbox=$value ;;
     trusted-users) [ "$line" = "${line#*=}" ] || nix_trusted=$value ;;
     extra-trusted-users) [ "$line" = "${line#*=}" ] || nix_trusted+=" $value" ;;
     include* | !include*)
@@ -762,11 +794,29 @@ nix_settings() {
       value=${value#"${value%%[![:space:]]*}"}
       value=${value%"${value##*[![:space:]]}"}
       case "$value" in /*) ;; ?*) value=$dir/$value ;; *) continue ;; esac
-      nix_includes+=("$value")
-      nix_settings "$value" $((${2:-0} + 1))
+      lexical "$value" # as Nix's absPath: .. taken off by name
+      nix_includes+=("$lexical")
+      nix_settings "$lexical" $((${2:-0} + 1))
       ;;
     esac
   done
+}
+# lexical PATH sets lexical to PATH with . and .. taken off by name, not
+# through the file system (which follows symbolic links first).
+lexical() {
+  local part parts=() IFS=/
+  set -o noglob
+  # shellcheck disable=SC2086 # split on purpose
+  set -- $1
+  set +o noglob
+  for part in "$@"; do
+    case "$part" in
+    "" | .) ;;
+    ..) [ "${#parts[@]}" -eq 0 ] || unset 'parts[${#parts[@]}-1]' ;;
+    *) parts+=("$part") ;;
+    esac
+  done
+  lexical="/${parts[*]}"
 }
 if [ -r /etc/nix/nix.conf ]; then
   mapfile -t lines </etc/nix/nix.conf # one read(2), not one per line
@@ -808,7 +858,13 @@ if [ "$nix_daemon" = auto ]; then
     nix_daemon=no
     nix_why="root is one of the daemon's trusted users"
   elif [ -S "$nix_socket" ]; then
+    # The daemon reads /etc/nix/nix.conf, then (as any Nix program) its
+    # user's: /etc/xdg/nix/nix.conf and root's ~/.config/nix/nix.conf,
+    # where they can be seen.
     nix_settings /etc/nix/nix.conf
+    for file in /etc/xdg/nix/nix.conf /root/.config/nix/nix.conf; do
+      if [ -e "$file" ]; then nix_settings "$file"; fi
+    done
     if [ -n "$nix_unread" ]; then
       nix_daemon=no
       nix_why="claudebox cannot read $nix_unread to see whether its builds run in its sandbox"
@@ -816,22 +872,33 @@ if [ "$nix_daemon" = auto ]; then
       nix_daemon=no
       nix_why="its builds run outside its sandbox (sandbox = $nix_sandbox in /etc/nix/nix.conf) and would read your files"
     else
-      # trusted-users: names, @groups and *.
-      declare -A gid_of_name=()
-      if [[ " $nix_trusted " == *" @"* ]] && [ -r /etc/group ]; then
-        mapfile -t lines </etc/group
-        for line in ${lines[@]+"${lines[@]}"}; do
-          IFS=: read -r name _ gid _ <<<"$line" || continue # (rare: @groups only)
-          gid_of_name[$name]=$gid
-        done
+      # trusted-users as Nix matches them (matchUser): *, the user's name,
+      # and @GROUP when GROUP is the group of the connecting process or
+      # lists the user as a member, through NSS as the daemon looks them up
+      # (getent: LDAP, sssd; forks only for these rare entries).
+      have_getent=0
+      if command -v getent >/dev/null 2>&1; then have_getent=1; fi
+      if [ -z "$user_name" ] && [ "$have_getent" = 1 ]; then
+        IFS=: read -r user_name _ < <(getent passwd "$EUID" 2>/dev/null) || user_name=""
       fi
       set -o noglob
       for name in $nix_trusted; do
         case "$name" in
         '*') ;;
         @*)
-          gid=${gid_of_name[${name#@}]-}
-          if [ -z "$gid" ] || [[ " ${GROUPS[*]} " != *" $gid "* ]]; then continue; fi
+          line=""
+          if [ "$have_getent" = 1 ]; then
+            line=$(getent group "${name#@}" 2>/dev/null) || line=""
+          elif [ -r /etc/group ]; then
+            mapfile -t lines </etc/group
+            for line in ${lines[@]+"${lines[@]}"}; do
+              [ "${line%%:*}" = "${name#@}" ] && break
+              line=""
+            done
+          fi
+          IFS=: read -r _ _ gid members <<<"$line" || :
+          if [ -z "$line" ]; then continue; fi
+          if [ "$gid" != "${GROUPS[0]}" ] && { [ -z "$user_name" ] || [[ ",$members," != *",$user_name,"* ]]; }; then continue; fi
           ;;
         *) if [ -z "$user_name" ] || [ "$name" != "$user_name" ]; then continue; fi ;;
         esac
