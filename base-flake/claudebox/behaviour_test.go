@@ -1756,7 +1756,7 @@ func TestRootProcMasked(t *testing.T) {
 	}
 	home, dir := project(t)
 	var readable []string
-	for _, f := range []string{"timer_list", "sched_debug", "slabinfo", "vmallocinfo", "kpageflags", "kpagecount", "latency_stats"} {
+	for _, f := range []string{"timer_list", "sched_debug", "slabinfo", "vmallocinfo", "pagetypeinfo", "kpageflags", "kpagecount", "latency_stats"} {
 		if fh, err := os.Open("/proc/" + f); err == nil {
 			buf := make([]byte, 8)
 			if _, err := fh.Read(buf); err == nil {

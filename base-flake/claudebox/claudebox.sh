@@ -697,7 +697,7 @@ if [ "$EUID" = 0 ]; then
   # timers: unreadable (the device bind fails to open) like Docker's
   # masked paths.
   # (Those this kernel has: bwrap cannot make a file in /proc.)
-  for file in kcore timer_list timer_stats sched_debug latency_stats slabinfo vmallocinfo kpageflags kpagecount kpagecgroup; do
+  for file in kcore timer_list timer_stats sched_debug latency_stats slabinfo vmallocinfo pagetypeinfo lock_stat kpageflags kpagecount kpagecgroup; do
     [ -e "/proc/$file" ] || continue
     args+=(--ro-bind /dev/null "/proc/$file")
     mounts+=("ro-bind$US/dev/null$US/proc/$file")
