@@ -598,7 +598,7 @@ func TestAudit(t *testing.T) {
 	// The network: the sandbox's own, through slirp4netns, without the host's
 	// loopback, joined with nsenter (no network yet: its holder is to be
 	// found when claudebox runs); --share-host-net says it shares the host's.
-	if a.Network.Mode != "private" || a.Network.HostLoopback || !contains(a.Network.Blackholed, "169.254.0.0/16") ||
+	if a.Network.Mode != "private" || a.Network.HostLoopback || !contains(a.Network.Blackholed, "169.254.0.0/16") || !contains(a.Network.Blackholed, "127.0.0.0/8") ||
 		!contains(a.Network.Slirp4netns, "--disable-host-loopback") || a.Network.Keeper.HolderPID != nil ||
 		len(a.Exec) < 4 || !strings.HasSuffix(a.Exec[0], "nsenter") || !contains(a.Exec, "--net=/proc/HOLDER/ns/net") ||
 		!contains(a.Exec, "--preserve-credentials") || a.Exec[4] != a.Bwrap[0] {

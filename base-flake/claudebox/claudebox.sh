@@ -1201,8 +1201,14 @@ fi
 # namespace the keeper's `unshare` made, and the command runs in a user
 # namespace of bwrap's below it, without capabilities, so it cannot change
 # the routes back.
-# The blackholed destinations, as `ip route` takes them:
-net_blocked=(169.254.0.0/16 fd00:ec2::254/128 100.100.100.200/32 168.63.129.16/32)
+# The blackholed destinations, as `ip route` takes them. 127.0.0.0/8 too:
+# the sandbox's own loopback goes by the local table, which comes first,
+# but a socket bound to tap0 (SO_BINDTODEVICE, which needs no privilege)
+# skips it and sent 127.0.0.1 out through slirp4netns, which passed it to
+# the host's loopback as it is (--disable-host-loopback only stops 10.0.2.2
+# standing for it; an eighth review reached the host's UDP and TCP
+# services so).
+net_blocked=(127.0.0.0/8 169.254.0.0/16 fd00:ec2::254/128 100.100.100.200/32 168.63.129.16/32)
 
 # host_addrs sets host_blocked to each IPv4 address or range the host takes
 # as its own (ADDR/32, or ADDR/N for an address on lo with a prefix or an

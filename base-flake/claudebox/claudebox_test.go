@@ -268,7 +268,22 @@ type harnessResult struct {
 	// SharedMountKept: a mount under a shared mount (as podman's network
 	// namespaces under /run/netns are) was still there after the runs.
 	SharedMountKept bool
+	// Accepted counts the connections each of the host's listeners took,
+	// Datagrams what its UDP service on the loopback (udpLoopback) got:
+	// what reached the host, seen from the host.
+	Accepted  map[string]int
+	Datagrams []string
 }
+
+// The host's side of the network test: what its listeners saw.
+var heard struct {
+	sync.Mutex
+	accepted  map[string]int
+	datagrams []string
+}
+
+// udpLoopback is a UDP service on the host's loopback (statsd, syslog).
+const udpLoopback = "127.0.0.1:7009"
 
 // harness runs inside the outer bwrap: it creates the secrets outside HOME,
 // listens on every socket, starts a process with a secret in its
@@ -397,6 +412,10 @@ func harness(raw string) int {
 	}
 	var st syscall.Statfs_t
 	res.SharedMountKept = syscall.Statfs(nsFile, &st) == nil && st.Type == unix.NSFS_MAGIC
+	time.Sleep(200 * time.Millisecond) // datagrams in flight
+	heard.Lock()
+	res.Accepted, res.Datagrams = heard.accepted, heard.datagrams
+	heard.Unlock()
 	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
 		return fail(err)
 	}
@@ -410,7 +429,27 @@ func serve(l net.Listener) {
 		if err != nil {
 			return
 		}
+		heard.Lock()
+		if heard.accepted == nil {
+			heard.accepted = map[string]int{}
+		}
+		heard.accepted[l.Addr().String()]++
+		heard.Unlock()
 		c.Close()
+	}
+}
+
+// serveUDP records what the packet connection gets, until it is closed.
+func serveUDP(c net.PacketConn) {
+	buf := make([]byte, 512)
+	for {
+		n, _, err := c.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		heard.Lock()
+		heard.datagrams = append(heard.datagrams, string(buf[:n]))
+		heard.Unlock()
 	}
 }
 
@@ -551,6 +590,11 @@ func hostNetwork() (*exec.Cmd, error) {
 			return fail(err)
 		}
 	}
+	udp, err := net.ListenPacket("udp", udpLoopback)
+	if err != nil {
+		return fail(err)
+	}
+	go serveUDP(udp)
 	// The internet's server: its socket is made in the other machine's
 	// namespace (a socket stays in the namespace it was made in).
 	if err := inNetns("/proc/"+pid+"/ns/net", func() error { return listen("tcp", strings.TrimPrefix(outbound, "tcp:")) }); err != nil {
@@ -783,7 +827,10 @@ func testSecretsInvisible(t *testing.T, uid int) {
 	chownTree(t, home, uid)
 	probePaths = append(probePaths, nixDaemonSocket, filepath.Join(project, "README"), bin, "/etc/nix/nix.conf")
 
-	probePaths = append(append(probePaths, hostOnly...), outbound, "dns:")
+	// From a socket bound to tap0, even 127.0.0.1 leaves through slirp4netns
+	// (a review reached the host's loopback so, by UDP and TCP).
+	tap0 := []string{"udp-tap0:" + udpLoopback, "tcp-tap0:127.0.0.1:7001"}
+	probePaths = append(append(append(probePaths, hostOnly...), tap0...), outbound, "dns:")
 	other := filepath.Join(home, "src", "other")
 	writeFile(t, filepath.Join(other, "README"), "another project\n")
 	chownTree(t, filepath.Join(home, "src"), uid)
@@ -798,7 +845,7 @@ func testSecretsInvisible(t *testing.T, uid int) {
 		{"--", "cat", "/etc/nix/nix.conf"}, {"--", "git", "config", "--global", "--list"},
 		// The control of the network test: with the host's network the same
 		// probes connect.
-		append([]string{"--share-host-net", "report", marker}, append(hostOnly, outbound)...),
+		append([]string{"--share-host-net", "report", marker}, append(hostOnly, outbound, "udp:"+udpLoopback)...),
 		// A command that starts at once, in a project with no network yet,
 		// finds its network up: it only runs once slirp4netns has
 		// configured tap0.
@@ -896,6 +943,22 @@ func testSecretsInvisible(t *testing.T, uid int) {
 		if rep.NetNS == "" || rep.NetNS != warm.NetNS || rep.NetNS == srep.NetNS {
 			t.Errorf("network namespaces: first run %q, second %q, host %q; want the first two equal, not the host's",
 				rep.NetNS, warm.NetNS, srep.NetNS)
+		}
+		// Seen from the host: only the control's datagram and connection
+		// reached its loopback services, none of the sandbox's (those bound
+		// to tap0 included).
+		if strings.Join(res.Datagrams, ",") != "control" {
+			t.Errorf("the host's UDP service on its loopback got %q, want only the control's", res.Datagrams)
+		}
+		if n := res.Accepted["127.0.0.1:7001"]; n != 1 {
+			t.Errorf("the host's service on 127.0.0.1:7001 took %d connections, want 1 (the control's)", n)
+		}
+		for _, run := range []report{rep, warm} {
+			for _, target := range tap0 {
+				if got := run.Paths[target]; got == "connected" {
+					t.Errorf("%s from the sandbox: %s", target, got)
+				}
+			}
 		}
 		for _, target := range append(hostOnly, outbound) {
 			want := "connected"

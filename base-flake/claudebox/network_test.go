@@ -314,7 +314,7 @@ func TestNetworkFailsClosed(t *testing.T) {
 		want string
 	}{
 		{"routes fail", toolDir(t, without("ip"), map[string]string{"ip": "echo 'RTNETLINK answers: Operation not permitted' >&2; exit 2"}),
-			`^claudebox: the sandbox's network could not be set up: could not add the blackhole routes for 169\.254\.0\.0/16 .* \(RTNETLINK answers: Operation not permitted\); or pass --share-host-net`},
+			`^claudebox: the sandbox's network could not be set up: could not add the blackhole routes for 127\.0\.0\.0/8 169\.254\.0\.0/16 .* \(RTNETLINK answers: Operation not permitted\); or pass --share-host-net`},
 		{"slirp4netns fails", toolDir(t, without("slirp4netns"), map[string]string{"slirp4netns": "echo 'open(\"/dev/net/tun\"): No such device' >&2; exit 1"}),
 			`^claudebox: the sandbox's network could not be set up: slirp4netns could not connect the network namespace .* \(open\("/dev/net/tun"\): No such device\); or pass --share-host-net`},
 		{"slirp4netns missing", toolDir(t, without("slirp4netns"), nil),
@@ -678,5 +678,22 @@ func TestNixDaemonChoice(t *testing.T) {
 				t.Errorf("the socket seen from inside by default: %q, want %q (exit %d, %s)", got, want, res.Runs[3].Code, res.Runs[3].Stderr)
 			}
 		})
+	}
+}
+
+// TestOwnLoopbackWorks: the blackhole route for 127.0.0.0/8 (against
+// sockets bound to tap0) leaves the sandbox's own loopback working: a
+// server and a client inside, by TCP and UDP, on 127.0.0.1 and 127.0.0.5.
+func TestOwnLoopbackWorks(t *testing.T) {
+	t.Parallel()
+	env, dir, _ := keeperEnv(t, 0)
+	bin := claudeDir(t)
+	out := mustRun(t, env, dir, "--", "claude", "report", marker, "loopback:")
+	var rep struct{ Paths map[string]string }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got := rep.Paths["loopback:"]; got != "tcp ok, udp ok" {
+		t.Errorf("the sandbox's own loopback: %q (stand-in at %s)", got, bin)
 	}
 }

@@ -146,8 +146,48 @@ func probe(path string) string {
 	if addr, ok := strings.CutPrefix(path, "tcp:"); ok {
 		return dial("tcp", addr)
 	}
+	// The same from a socket bound to tap0 (SO_BINDTODEVICE, which needs no
+	// privilege): the kernel then skips the loopback's local route and
+	// sends even 127.0.0.1 out of tap0. UDP only sends (no answer comes).
+	for _, network := range []string{"tcp", "udp"} {
+		if addr, ok := strings.CutPrefix(path, network+"-tap0:"); ok {
+			d := net.Dialer{Timeout: 2 * time.Second, Control: func(_, _ string, c syscall.RawConn) error {
+				var serr error
+				if err := c.Control(func(fd uintptr) { serr = syscall.BindToDevice(int(fd), "tap0") }); err != nil {
+					return err
+				}
+				return serr
+			}}
+			c, err := d.Dial(network, addr)
+			if err != nil {
+				return err.Error()
+			}
+			defer c.Close()
+			if network == "udp" {
+				if _, err := c.Write([]byte("from the sandbox")); err != nil {
+					return err.Error()
+				}
+				return "sent"
+			}
+			return "connected"
+		}
+	}
+	if addr, ok := strings.CutPrefix(path, "udp:"); ok {
+		c, err := net.Dial("udp", addr)
+		if err != nil {
+			return err.Error()
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("control")); err != nil {
+			return err.Error()
+		}
+		return "sent"
+	}
 	if path == "dns:" {
 		return dns()
+	}
+	if path == "loopback:" {
+		return loopback()
 	}
 	if name, ok := strings.CutPrefix(path, "abstract:"); ok {
 		return dial("unix", "@"+name)
@@ -388,4 +428,49 @@ func setuidFiles(dir string) map[string]string {
 	// The calls only some ABIs have (x86_64: open, creat, mknod).
 	legacy(dir, done, str)
 	return out
+}
+
+// loopback serves and connects on this network namespace's own loopback,
+// by TCP on 127.0.0.1 and UDP on 127.0.0.5.
+func loopback() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "tcp listen: " + err.Error()
+	}
+	defer l.Close()
+	go func() {
+		if c, err := l.Accept(); err == nil {
+			c.Write([]byte("hi"))
+			c.Close()
+		}
+	}()
+	tcp := "tcp ok"
+	if c, err := net.DialTimeout("tcp", l.Addr().String(), 2*time.Second); err != nil {
+		tcp = "tcp: " + err.Error()
+	} else {
+		buf := make([]byte, 2)
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		if _, err := c.Read(buf); err != nil || string(buf) != "hi" {
+			tcp = fmt.Sprintf("tcp read: %q %v", buf, err)
+		}
+		c.Close()
+	}
+	udp := "udp ok"
+	u, err := net.ListenPacket("udp", "127.0.0.5:0")
+	if err != nil {
+		return tcp + ", udp listen: " + err.Error()
+	}
+	defer u.Close()
+	if c, err := net.Dial("udp", u.LocalAddr().String()); err != nil {
+		udp = "udp: " + err.Error()
+	} else {
+		c.Write([]byte("x"))
+		c.Close()
+		buf := make([]byte, 1)
+		u.SetDeadline(time.Now().Add(2 * time.Second))
+		if _, _, err := u.ReadFrom(buf); err != nil {
+			udp = "udp read: " + err.Error()
+		}
+	}
+	return tcp + ", " + udp
 }
