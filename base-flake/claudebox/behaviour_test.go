@@ -335,6 +335,8 @@ func TestErrors(t *testing.T) {
 			`^claudebox: cannot create .*/file/claudebox for Claude's config; create it, or set XDG_DATA_HOME to a directory of yours$`},
 		{"config empty", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR="), dir, []string{"--", "true"}, 1,
 			`^claudebox: CLAUDEBOX_CONFIG_DIR is empty; set it to a directory of its own, or unset it for one config directory a project$`},
+		{"CLAUDEBOX_NIX_DAEMON odd", append(baseEnv(home, ""), "CLAUDEBOX_NIX_DAEMON=maybe"), dir, []string{"--", "true"}, 2,
+			`^claudebox: CLAUDEBOX_NIX_DAEMON must be yes, no or auto, not maybe$`},
 		{"config relative", append(baseEnv(home, ""), "CLAUDEBOX_CONFIG_DIR=cfg"), dir, []string{"--", "true"}, 1,
 			`^claudebox: CLAUDEBOX_CONFIG_DIR must be an absolute path, not cfg$`},
 		// The host's Claude runs the hooks and MCP servers of its own config:
@@ -1660,10 +1662,15 @@ func TestNixDaemonSocketChoice(t *testing.T) {
 		}
 		os.Chmod(confDir, 0o755)
 		os.Chmod(xdgDir, 0o755)
+		var extraEnv []string // arguments "env:NAME=VALUE" are variables
+		for len(args) > 0 && strings.HasPrefix(args[0], "env:") {
+			extraEnv = append(extraEnv, strings.TrimPrefix(args[0], "env:"))
+			args = args[1:]
+		}
 		argv := append([]string{"--dev-bind", "/", "/", "--bind", sockDir, filepath.Dir(nixDaemonSocket)}, binds...)
 		argv = append(argv, "--chdir", proj, "--", setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "bash", script)
 		cmd := exec.Command(bwrap, append(argv, args...)...)
-		cmd.Env = append(baseEnv(home, claudeDir(t)), "USER="+nobody.Username)
+		cmd.Env = append(append(baseEnv(home, claudeDir(t)), "USER="+nobody.Username), extraEnv...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -1735,12 +1742,23 @@ func TestNixDaemonSocketChoice(t *testing.T) {
 	t.Run("the note", func(t *testing.T) {
 		// A run says once, on stderr, why Nix inside cannot build.
 		_, stderr := run(t, map[string]string{"nix.conf": "sandbox = false\n"}, "--share-host-net", "--", "true")
-		want := "claudebox: note: the Nix daemon's socket is left out, so Nix inside cannot build: its builds run outside its sandbox (sandbox = false in /etc/nix/nix.conf) and would read your files; pass --nix-daemon to put it in anyway, or --no-nix-daemon to skip this note\n"
+		want := "claudebox: note: the Nix daemon's socket is left out, so Nix inside cannot build: its builds run outside its sandbox (sandbox = false in /etc/nix/nix.conf) and would read your files; pass --nix-daemon to put it in anyway, or --no-nix-daemon (or CLAUDEBOX_NIX_DAEMON=no) to skip this note\n"
 		if stderr != want {
 			t.Errorf("stderr %q, want %q", stderr, want)
 		}
 		if _, stderr := run(t, map[string]string{"nix.conf": "sandbox = false\n"}, "--no-nix-daemon", "--share-host-net", "--", "true"); stderr != "" {
 			t.Errorf("with --no-nix-daemon, stderr %q", stderr)
+		}
+		// CLAUDEBOX_NIX_DAEMON=no skips it too; =yes puts the socket in.
+		if _, stderr := run(t, map[string]string{"nix.conf": "sandbox = false\n"}, "env:CLAUDEBOX_NIX_DAEMON=no", "--share-host-net", "--", "true"); stderr != "" {
+			t.Errorf("with CLAUDEBOX_NIX_DAEMON=no, stderr %q", stderr)
+		}
+		if a, _ := run(t, map[string]string{"nix.conf": "sandbox = false\n"}, "env:CLAUDEBOX_NIX_DAEMON=yes", "--audit", "--", "true"); !mounted(a) {
+			t.Error("with CLAUDEBOX_NIX_DAEMON=yes the socket is not mounted")
+		}
+		// Not before another error: that one line only.
+		if _, stderr := run(t, map[string]string{"nix.conf": "sandbox = false\n"}, "--share-host-net", "--", "no-such-command"); strings.Contains(stderr, "note") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("a failing run printed %q", stderr)
 		}
 	})
 }
@@ -1814,4 +1832,100 @@ func TestToolLinkTargets(t *testing.T) {
 			t.Errorf("claude at ~/%s: exit %d, %q; want a refusal", tt.target, r.Code, r.Stderr)
 		}
 	}
+}
+
+// TestUsabilityFixes: what an eighth review met as a user: CDPATH, a file
+// as --project, usage errors first, a secrets directory as
+// CLAUDEBOX_CONFIG_DIR, credentials in --audit's output, and refused runs
+// or --audit leaving directories behind.
+func TestUsabilityFixes(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	oracle.Require(t, "jq")
+	home, dir := project(t)
+	env := baseEnv(home, claudeDir(t))
+	store := filepath.Join(home, ".local", "share", "claudebox")
+	outside := filepath.Join(t.TempDir(), "outside.sh")
+	t.Run("--audit makes nothing", func(t *testing.T) {
+		a := runAudit(t, env, dir, "x86_64", "--", "true")
+		if _, err := os.Stat(store); err == nil {
+			t.Errorf("--audit made %s", store)
+		}
+		if a.Config != configDir(home, dir) {
+			t.Errorf("claude_config %q, want %q (what a run would make)", a.Config, configDir(home, dir))
+		}
+	})
+	t.Run("a refused command makes nothing", func(t *testing.T) {
+		r := claudebox(t, env, dir, "--", "no-such-command")
+		if r.Code != 1 {
+			t.Fatalf("exit %d, %q", r.Code, r.Stderr)
+		}
+		if _, err := os.Stat(store); err == nil {
+			t.Errorf("a refused run made %s", store)
+		}
+	})
+	t.Run("credentials are not shown by --audit", func(t *testing.T) {
+		a := runAudit(t, append(env, "ANTHROPIC_API_KEY=sk-"+marker, "CLAUDE_CODE_OAUTH_TOKEN="+marker, "ANTHROPIC_MODEL=opus"), dir, "x86_64", "--", "true")
+		if got := a.Env["ANTHROPIC_API_KEY"]; strings.Contains(got, marker) || !strings.Contains(got, "not shown") {
+			t.Errorf("ANTHROPIC_API_KEY in --audit: %q", got)
+		}
+		if got := a.Env["CLAUDE_CODE_OAUTH_TOKEN"]; strings.Contains(got, marker) {
+			t.Errorf("CLAUDE_CODE_OAUTH_TOKEN in --audit: %q", got)
+		}
+		if a.Env["ANTHROPIC_MODEL"] != "opus" {
+			t.Errorf("ANTHROPIC_MODEL in --audit: %q, want it shown", a.Env["ANTHROPIC_MODEL"])
+		}
+	})
+	t.Run("CDPATH", func(t *testing.T) {
+		// A relative --project must not be looked up on CDPATH (nor print).
+		other := filepath.Join(t.TempDir(), "elsewhere")
+		if err := os.MkdirAll(filepath.Join(other, "app"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		a := runAudit(t, append(env, "CDPATH="+other), filepath.Dir(dir), "x86_64", "--project", "app", "--", "true")
+		if a.Project != dir {
+			t.Errorf("--project app with CDPATH: project %q, want %q", a.Project, dir)
+		}
+	})
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want string
+	}{
+		{"a command outside the sandbox", nil, []string{"--", outside}, 1,
+			`^claudebox: .*/outside\.sh is outside the sandbox, which sees only the project, /usr, /nix/store and claudebox's tools; copy it into the project, or run one that is there$`},
+		{"a command that is not executable", nil, []string{"--", "./f"}, 1,
+			`^claudebox: \./f is not executable; chmod \+x it, or run it through its interpreter \(such as bash \./f\)$`},
+		{"a directory as the command", nil, []string{"--", filepath.Join(dir, "sub")}, 1,
+			`^claudebox: .*/app/sub is a directory, not a command; check the command's path$`},
+		{"a file as --project", nil, []string{"--project", filepath.Join(dir, "f"), "--", "true"}, 1,
+			`^claudebox: project .*/f is not a directory; pass the project's directory with --project DIR$`},
+		{"a usage error before a bad project", nil, []string{"--project", "/no/such", "--allow-env", "A-B", "--", "true"}, 2,
+			`^claudebox: --allow-env takes a variable name, not A-B$`},
+		{"~/.ssh as CLAUDEBOX_CONFIG_DIR", []string{"CLAUDEBOX_CONFIG_DIR=" + filepath.Join(home, ".ssh")}, []string{"--", "true"}, 1,
+			`^claudebox: .*/home/\.ssh holds files but is not a config directory claudebox made \(it has no \.claudebox-config\); set CLAUDEBOX_CONFIG_DIR to a new or empty directory$`},
+	}
+	writeFile(t, filepath.Join(dir, "f"), "")
+	writeFile(t, filepath.Join(home, ".ssh", "id_ed25519"), marker)
+	writeFile(t, outside, "#!/bin/sh\n")
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.Chmod(outside, 0o755)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := claudebox(t, append(append([]string{}, env...), tt.env...), dir, tt.args...)
+			if r.Code != tt.code || strings.Count(r.Stderr, "\n") != 1 || !regexp.MustCompile(tt.want).MatchString(strings.TrimSuffix(r.Stderr, "\n")) {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line matching %s", r.Code, r.Stderr, tt.code, tt.want)
+			}
+		})
+	}
+	t.Run("a new CLAUDEBOX_CONFIG_DIR is marked", func(t *testing.T) {
+		shared := filepath.Join(t.TempDir(), "shared")
+		mustRun(t, append(env, "CLAUDEBOX_CONFIG_DIR="+shared), dir, "--share-host-net", "--", "touch", home+"/.claude/login")
+		if _, err := os.Stat(filepath.Join(shared, ".claudebox-config")); err != nil {
+			t.Error(err)
+		}
+		// and used again, with files in it now
+		mustRun(t, append(env, "CLAUDEBOX_CONFIG_DIR="+shared), dir, "--share-host-net", "--", "test", "-e", home+"/.claude/login")
+	})
 }

@@ -6,6 +6,8 @@
 # runtime inputs to PATH and adds the same `set` options); also runs as
 # `bash claudebox.sh` on any Linux with bubblewrap.
 set -o errexit -o nounset -o pipefail
+# cd with a relative name would search CDPATH (and print where it went).
+unset CDPATH
 
 
 die() { # die CODE MESSAGE: one line on stderr (a newline in a path shows as \n), then exit
@@ -35,7 +37,11 @@ rare_code() {
 project=""
 audit=0
 net=private
-nix_daemon=auto
+# CLAUDEBOX_NIX_DAEMON=yes|no: the default of --nix-daemon/--no-nix-daemon.
+case "${CLAUDEBOX_NIX_DAEMON:-auto}" in
+yes | no | auto) nix_daemon=${CLAUDEBOX_NIX_DAEMON:-auto} ;;
+*) die 2 "CLAUDEBOX_NIX_DAEMON must be yes, no or auto, not $CLAUDEBOX_NIX_DAEMON" ;;
+esac
 allow_env=()
 cmd=()
 run_claude=1
@@ -73,6 +79,14 @@ while [ "$#" -gt 0 ]; do
   shift
 done
 if [ "$run_claude" = 1 ]; then cmd=(claude "$@"); fi
+for name in ${allow_env[@]+"${allow_env[@]}"}; do
+  [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die 2 "--allow-env takes a variable name, not $name"
+  case "$name" in
+  HOME | PATH | SHELL | CLAUDE_CONFIG_DIR | CLAUDEBOX | NIX_REMOTE | SSL_CERT_FILE)
+    die 2 "--allow-env $name: claudebox sets $name itself"
+    ;;
+  esac
+done
 [ -n "${cmd[0]}" ] || die 2 "the command after -- is empty; see claudebox --help"
 # The standard descriptors go into the sandbox: a directory's would lead out
 # of it (/proc/self/fd/0/... is the host's file system), a network socket
@@ -184,7 +198,8 @@ if [ -z "$project" ]; then
   project=$cwd
   exec 20<&19
 else
-  [ -d "$project" ] || die 1 "project directory $project does not exist; create it or pass an existing --project DIR"
+  if [ ! -e "$project" ]; then die 1 "project directory $project does not exist; create it or pass an existing --project DIR"; fi
+  [ -d "$project" ] || die 1 "project $project is not a directory; pass the project's directory with --project DIR"
   cd -P -- "$project" 2>/dev/null || die 1 "cannot enter project directory $project; check its permissions"
   { exec 20<.; } 2>/dev/null || die 1 "cannot open project directory $project; check its permissions"
   # Its path as the kernel names the directory opened (bash's cd -P reads
@@ -475,59 +490,6 @@ for dir in "$project" "$config_base"; do
 done
 not_yours="$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; $net_dir_fix"
 
-# not_mine DIR WHAT: DIR (an open directory) is not the user's: another
-# user could have planted hooks there, to run as this one.
-not_mine() {
-  die 1 "$1, $2, belongs to another user, who could have planted hooks there to run as you (or as root); set $config_var to a directory of yours"
-}
-if [ ! -d "$config_base" ] && [ ! -L "$config_base" ] && ! (umask 077 && mkdir -p -- "$config_base") 2>/dev/null; then
-  die 1 "cannot create $config_base for Claude's config; create it, or set $config_var to a directory of yours"
-fi
-physical "$config_base" || die 1 "cannot enter $config_base, where Claude's config is kept; check its permissions, or set $config_var to a directory of yours"
-config_base=$canon
-check_dirs
-
-# The project's name in file names (its config directory's, its network's
-# note): its path with % and / escaped or, when that is longer than a file
-# name can be (255 bytes), the SHA-256 of the path. (Here, once PATH is
-# safe: sha256sum is looked up on it.)
-project_key() {
-  local LC_ALL=C # ${#...} counts bytes
-  pkey=${project//%/%25}
-  pkey=${pkey//\//%2F}
-  if [ "${#pkey}" -gt 240 ]; then
-    read -r pkey _ < <(sha256sum <<<"$project" 2>/dev/null) || die 1 "cannot compute the SHA-256 of the project's path (sha256sum, coreutils); install coreutils"
-    pkey=sha256-$pkey
-  fi
-}
-project_key
-config=$config_base
-config_what="where Claude's config is kept"
-if [ "$config_var" = XDG_DATA_HOME ]; then
-  [ -O "$config_base" ] || not_mine "$config_base" "$config_what"
-  config=$config_base/projects/$pkey
-  config_what="the project's Claude config"
-  if [ ! -d "$config" ] && [ ! -L "$config" ] && ! (umask 077 && mkdir -p -- "$config") 2>/dev/null; then
-    die 1 "cannot create $config for the project's Claude config; check $config_base, or set CLAUDEBOX_CONFIG_DIR to a directory of yours"
-  fi
-  # Made by claudebox in a directory no sandbox sees: a symbolic link here
-  # was not, and is not followed.
-  if [ -L "$config" ] || [ ! -d "$config" ]; then
-    die 1 "$config, the project's Claude config, is not a plain directory; remove it and run claudebox again"
-  fi
-fi
-# Opened where it is checked, and mounted by its descriptor (21), as the
-# project is.
-cd -P -- "$config" 2>/dev/null || die 1 "cannot enter $config, $config_what; check its permissions"
-{ exec 21<.; } 2>/dev/null || die 1 "cannot open $config, $config_what; check its permissions"
-cd -P /proc/self/fd/21 2>/dev/null || die 1 "cannot enter $config, $config_what; check its permissions"
-canon "$PWD"
-back
-if [ "$canon" != "$config" ] || [ ! /proc/self/fd/21 -ef "$config" ]; then
-  die 1 "$config, $config_what, changed while claudebox checked it; run claudebox again"
-fi
-[ -O /proc/self/fd/21 ] || not_mine "$config" "$config_what"
-
 # unix_socket FD: descriptor FD is a Unix socket (the host's /proc/net/unix
 # lists it), not a network one. Run only for a socket on stdio (rare): it
 # forks readlink.
@@ -601,12 +563,109 @@ if [ "$audit" = 0 ]; then
   fi
   # (Else bwrap's own "execvp" message, after the sandbox was made.)
   case "${cmd[0]}" in
-  /*) [ -e "${cmd[0]}" ] || die 1 "${cmd[0]} does not exist; check the command's path" ;;
+  /*)
+    [ -e "${cmd[0]}" ] || die 1 "${cmd[0]} does not exist; check the command's path"
+    # Only what is mounted counts (the project at its own path, the
+    # system's directories, the store, claudebox's tools).
+    case "${cmd[0]}" in
+    "$project"/* | /nix/store/* | /usr/* | /bin/* | /sbin/* | /lib*/*) ;;
+    *)
+      inside=0
+      for path in ${extra_binds[@]+"${extra_binds[@]}"}; do [ "$path" != "${cmd[0]}" ] || inside=1; done
+      [ "$inside" = 1 ] || die 1 "${cmd[0]} is outside the sandbox, which sees only the project, /usr, /nix/store and claudebox's tools; copy it into the project, or run one that is there"
+      ;;
+    esac
+    ;;
   */*) [ -e "$chdir/${cmd[0]}" ] || die 1 "${cmd[0]} does not exist in $chdir, where the command starts; check its path" ;;
   *) in_sandbox_path "${cmd[0]}" ||
     die 1 "${cmd[0]} is not on the sandbox's PATH ($sandbox_path: claudebox's runtime tools); run it by its path (such as ./${cmd[0]}), or through a tool that finds it (such as nix run or npx)" ;;
   esac
+  case "${cmd[0]}" in */*)
+    run_path=${cmd[0]}
+    case "$run_path" in /*) ;; *) run_path=$chdir/$run_path ;; esac
+    if [ -d "$run_path" ]; then die 1 "${cmd[0]} is a directory, not a command; check the command's path"; fi
+    [ -x "$run_path" ] || die 1 "${cmd[0]} is not executable; chmod +x it, or run it through its interpreter (such as bash ${cmd[0]})"
+    ;;
+  esac
 fi
+# not_mine DIR WHAT: DIR (an open directory) is not the user's: another
+# user could have planted hooks there, to run as this one.
+not_mine() {
+  die 1 "$1, $2, belongs to another user, who could have planted hooks there to run as you (or as root); set $config_var to a directory of yours"
+}
+# --audit makes nothing: it names the directories a run would make.
+made=1
+if [ ! -d "$config_base" ] && [ ! -L "$config_base" ]; then
+  if [ "$audit" = 1 ]; then
+    made=0
+  elif ! (umask 077 && mkdir -p -- "$config_base") 2>/dev/null; then
+    die 1 "cannot create $config_base for Claude's config; create it, or set $config_var to a directory of yours"
+  fi
+fi
+if [ "$made" = 1 ]; then
+  physical "$config_base" || die 1 "cannot enter $config_base, where Claude's config is kept; check its permissions, or set $config_var to a directory of yours"
+  config_base=$canon
+  check_dirs
+fi
+
+# The project's name in file names (its config directory's, its network's
+# note): its path with % and / escaped or, when that is longer than a file
+# name can be (255 bytes), the SHA-256 of the path. (Here, once PATH is
+# safe: sha256sum is looked up on it.)
+project_key() {
+  local LC_ALL=C # ${#...} counts bytes
+  pkey=${project//%/%25}
+  pkey=${pkey//\//%2F}
+  if [ "${#pkey}" -gt 240 ]; then
+    read -r pkey _ < <(sha256sum <<<"$project" 2>/dev/null) || die 1 "cannot compute the SHA-256 of the project's path (sha256sum, coreutils); install coreutils"
+    pkey=sha256-$pkey
+  fi
+}
+project_key
+config=$config_base
+config_what="where Claude's config is kept"
+if [ "$config_var" = XDG_DATA_HOME ]; then
+  config=$config_base/projects/$pkey
+  if [ "$audit" = 1 ] && [ ! -e "$config" ]; then made=0; fi
+fi
+if [ "$made" = 1 ] && [ "$config_var" = XDG_DATA_HOME ]; then
+  [ -O "$config_base" ] || not_mine "$config_base" "$config_what"
+  config=$config_base/projects/$pkey
+  config_what="the project's Claude config"
+  if [ ! -d "$config" ] && [ ! -L "$config" ] && ! (umask 077 && mkdir -p -- "$config") 2>/dev/null; then
+    die 1 "cannot create $config for the project's Claude config; check $config_base, or set CLAUDEBOX_CONFIG_DIR to a directory of yours"
+  fi
+  # Made by claudebox in a directory no sandbox sees: a symbolic link here
+  # was not, and is not followed.
+  if [ -L "$config" ] || [ ! -d "$config" ]; then
+    die 1 "$config, the project's Claude config, is not a plain directory; remove it and run claudebox again"
+  fi
+fi
+# Opened where it is checked, and mounted by its descriptor (21), as the
+# project is.
+if [ "$made" = 1 ]; then
+  cd -P -- "$config" 2>/dev/null || die 1 "cannot enter $config, $config_what; check its permissions"
+  { exec 21<.; } 2>/dev/null || die 1 "cannot open $config, $config_what; check its permissions"
+  cd -P /proc/self/fd/21 2>/dev/null || die 1 "cannot enter $config, $config_what; check its permissions"
+  canon "$PWD"
+  back
+  if [ "$canon" != "$config" ] || [ ! /proc/self/fd/21 -ef "$config" ]; then
+    die 1 "$config, $config_what, changed while claudebox checked it; run claudebox again"
+  fi
+  [ -O /proc/self/fd/21 ] || not_mine "$config" "$config_what"
+  # A directory named by CLAUDEBOX_CONFIG_DIR must be one claudebox made (its
+  # mark, .claudebox-config), or empty: not ~/.ssh or ~/.aws by mistake.
+  if [ "$config_var" = CLAUDEBOX_CONFIG_DIR ] && [ ! -e /proc/self/fd/21/.claudebox-config ]; then
+    shopt -s nullglob dotglob
+    entries=(/proc/self/fd/21/*)
+    shopt -u nullglob dotglob
+    if [ "${#entries[@]}" -gt 0 ]; then
+      die 1 "$config holds files but is not a config directory claudebox made (it has no .claudebox-config); set CLAUDEBOX_CONFIG_DIR to a new or empty directory"
+    fi
+    { : >/proc/self/fd/21/.claudebox-config; } 2>/dev/null || die 1 "cannot write $config/.claudebox-config; check its permissions"
+  fi
+fi
+
 # The sandbox's own network needs these; without them claudebox stops
 # rather than fall back to the host's network.
 or_share="or pass --share-host-net to share the host's network (its localhost services, abstract sockets and cloud metadata become reachable)"
@@ -643,12 +702,6 @@ for name in USER TERM COLORTERM LANG LANGUAGE TZ "${!LC_@}" "${!ANTHROPIC_@}" "$
   esac
 done
 for name in ${allow_env[@]+"${allow_env[@]}"}; do
-  [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die 2 "--allow-env takes a variable name, not $name"
-  case "$name" in
-  HOME | PATH | SHELL | CLAUDE_CONFIG_DIR | CLAUDEBOX | NIX_REMOTE | SSL_CERT_FILE)
-    die 2 "--allow-env $name: claudebox sets $name itself"
-    ;;
-  esac
   pass_env "$name"
 done
 
@@ -851,7 +904,7 @@ fi
 # sandbox-fallback, which builds without a sandbox where the kernel cannot
 # make one.)
 nix_socket=/nix/var/nix/daemon-socket/socket
-nix_why=""
+nix_why="" nix_note=""
 if [ "$nix_daemon" = auto ]; then
   nix_daemon=yes
   if [ "$EUID" = 0 ]; then
@@ -908,8 +961,9 @@ if [ "$nix_daemon" = auto ]; then
       done
       set +o noglob
     fi
-    if [ "$nix_daemon" = no ] && [ "$audit" = 0 ]; then
-      printf 'claudebox: note: the Nix daemon'\''s socket is left out, so Nix inside cannot build: %s; pass --nix-daemon to put it in anyway, or --no-nix-daemon to skip this note\n' "$nix_why" >&2
+    # (Said just before the sandbox starts: not before another error.)
+    if [ "$nix_daemon" = no ]; then
+      nix_note="claudebox: note: the Nix daemon's socket is left out, so Nix inside cannot build: $nix_why; pass --nix-daemon to put it in anyway, or --no-nix-daemon (or CLAUDEBOX_NIX_DAEMON=no) to skip this note"
     fi
   fi
 fi
@@ -1403,6 +1457,8 @@ if [ "$net" = private ]; then
   net_pre[2]=--net=/proc/$net_holder/ns/net
 fi
 
+if [ -n "$nix_note" ]; then printf '%s\n' "$nix_note" >&2; fi
+
 # The filter goes to bwrap through a pipe without a fork (a process
 # substitution costs one): bash makes a small here-string a pipe, and the
 # pipe reopened through /proc/self/fd takes the bytes, NULs included, after
@@ -1515,7 +1571,10 @@ print_audit() {
         claude_config: $config,
         nix_daemon: {socket: $nix_socket, mounted: ([$a[$n_env:$n_env + $n_mounts][] | split($us) | .[2]] | index($nix_socket) != null),
                      left_out_because: (if $nix_why == "" then null else $nix_why end)},
-        env: ($a[:$n_env] | map(index("=") as $i | {key: .[:$i], value: .[$i + 1:]}) | from_entries),
+        env: ($a[:$n_env] | map(index("=") as $i | {key: .[:$i], value: .[$i + 1:]}
+                 # Credentials are named, not shown: audits get pasted into reports.
+                 | if (.key | test("KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|AUTH"; "i")) and .value != ""
+                   then .value = "(set, \(.value | length) characters, not shown)" else . end) | from_entries),
         mounts: ($a[$n_env:$n_env + $n_mounts] | map(split($us) | {type: .[0], source: .[1], target: .[2]}
                  | if .source == "" then del(.source) else . end)),
         namespaces: (if $net == "private"
