@@ -1929,3 +1929,42 @@ func TestUsabilityFixes(t *testing.T) {
 		mustRun(t, append(env, "CLAUDEBOX_CONFIG_DIR="+shared), dir, "--share-host-net", "--", "test", "-e", home+"/.claude/login")
 	})
 }
+
+// TestGitWorkTreeDefault: started in a subdirectory of a git work tree (a
+// monorepo's package), the project is the work tree's top, so git works
+// inside and the package shares the repository's config; never the home,
+// even with a .git there (a dotfiles repository); --project . keeps the
+// working directory.
+func TestGitWorkTreeDefault(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	gitBin := oracle.Require(t, "git")
+	home, _ := project(t)
+	repo := filepath.Join(home, "src", "mono")
+	sub := filepath.Join(repo, "services", "api")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(gitBin, "init", "-q", repo).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+	env := baseEnv(home, claudeDir(t))
+	a := runAudit(t, env, sub, "x86_64", "--", "true")
+	if a.Project != repo || a.Chdir != sub || a.Config != configDir(home, repo) {
+		t.Errorf("in %s: project %q, chdir %q, config %q; want the work tree %s", sub, a.Project, a.Chdir, a.Config, repo)
+	}
+	out := mustRun(t, env, sub, "--share-host-net", "--", "git", "rev-parse", "--show-toplevel")
+	if out != repo+"\n" {
+		t.Errorf("git inside: %q", out)
+	}
+	if a := runAudit(t, env, sub, "x86_64", "--project", ".", "--", "true"); a.Project != sub {
+		t.Errorf("--project .: %q, want %q", a.Project, sub)
+	}
+	// A .git in the home is not a work tree to widen to.
+	notes := filepath.Join(home, "notes")
+	if err := errors.Join(os.MkdirAll(filepath.Join(home, ".git"), 0o755), os.MkdirAll(notes, 0o755)); err != nil {
+		t.Fatal(err)
+	}
+	if a := runAudit(t, env, notes, "x86_64", "--", "true"); a.Project != notes {
+		t.Errorf("in %s with ~/.git: project %q", notes, a.Project)
+	}
+}

@@ -194,6 +194,19 @@ case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
 # mounts that descriptor: by its path, a directory in a parent the sandbox
 # of a parent project can write could be swapped for a symbolic link to the
 # home between the checks and the mount.
+# By default the project is the git work tree the working directory is in
+# (its top, where .git is: git needs it, and a monorepo's subdirectory is
+# one project), found by name below the home, else the working directory.
+if [ -z "$project" ]; then
+  dir=$cwd
+  while [ -n "$dir" ] && ! covers_home "$dir" && ! shared_dir "$dir"; do
+    if [ -e "$dir/.git" ]; then
+      [ "$dir" = "$cwd" ] || project=$dir
+      break
+    fi
+    dir=${dir%/*}
+  done
+fi
 if [ -z "$project" ]; then
   project=$cwd
   exec 20<&19
@@ -1498,9 +1511,11 @@ abstract sockets or the cloud metadata address. Options for Claude itself
 go after --, as in the second example.
 
 Options:
-  --project DIR     the project to mount read-write (default: the current
-                    directory); the sandbox starts in the current directory
-                    when it is inside DIR, else in DIR
+  --project DIR     the project to mount read-write (default: the top of the
+                    git work tree the current directory is in, else the
+                    current directory; --project . for just the current
+                    one); the sandbox starts in the current directory when
+                    it is inside DIR, else in DIR
   --allow-env NAME  pass the host variable NAME into the sandbox as well
                     (repeatable); everything else is dropped
   --share-host-net  share the host's network instead: the sandbox can then
