@@ -706,7 +706,7 @@ envs+=("SHELL=${tool_path[bash]:-/bin/bash}")
 pass_env() { # pass_env NAME: copy NAME from the host when it is set
   if [ -n "${!1+x}" ]; then envs+=("$1=${!1}"); fi
 }
-for name in USER TERM COLORTERM LANG LANGUAGE TZ "${!LC_@}" "${!ANTHROPIC_@}" "${!CLAUDE_@}"; do
+for name in USER TERM COLORTERM TERM_PROGRAM TERM_PROGRAM_VERSION LANG LANGUAGE TZ "${!LC_@}" "${!ANTHROPIC_@}" "${!CLAUDE_@}"; do
   [ -n "${!name+x}" ] || continue
   attrs=${!name@a}
   case "$name:$attrs" in
