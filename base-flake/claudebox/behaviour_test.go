@@ -544,9 +544,11 @@ func runAudit(t *testing.T, env []string, dir string, hosttype string, args ...s
 	// another architecture's filter.
 	cmd := exec.Command("bash", append([]string{"-c", `HOSTTYPE=$1; shift; source "$0" "$@"`, script, hosttype, "--audit"}, args...)...)
 	cmd.Env, cmd.Dir = env, dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("--audit: %v", err)
+		t.Fatalf("--audit: %v %s", err, stderr.String())
 	}
 	var a audit
 	if err := json.Unmarshal(out, &a); err != nil {
@@ -1904,7 +1906,7 @@ func TestUsabilityFixes(t *testing.T) {
 		{"a usage error before a bad project", nil, []string{"--project", "/no/such", "--allow-env", "A-B", "--", "true"}, 2,
 			`^claudebox: --allow-env takes a variable name, not A-B$`},
 		{"~/.ssh as CLAUDEBOX_CONFIG_DIR", []string{"CLAUDEBOX_CONFIG_DIR=" + filepath.Join(home, ".ssh")}, []string{"--", "true"}, 1,
-			`^claudebox: .*/home/\.ssh holds files but is not a config directory claudebox made \(it has no \.claudebox-config\); set CLAUDEBOX_CONFIG_DIR to a new or empty directory$`},
+			`^claudebox: .*/home/\.ssh holds files but is not a config directory claudebox made \(it has no \.claudebox-config directory\); set CLAUDEBOX_CONFIG_DIR to a new or empty directory$`},
 	}
 	writeFile(t, filepath.Join(dir, "f"), "")
 	writeFile(t, filepath.Join(home, ".ssh", "id_ed25519"), marker)
@@ -1919,11 +1921,29 @@ func TestUsabilityFixes(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a link in place of the mark", func(t *testing.T) {
+		// The sandboxes sharing the directory can plant one; the mark is
+		// made by mkdir, which does not follow it (a ninth review had the
+		// host truncate the link's target).
+		shared := filepath.Join(t.TempDir(), "shared")
+		victim := filepath.Join(t.TempDir(), "victim")
+		writeFile(t, victim, "precious\n")
+		if err := errors.Join(os.Mkdir(shared, 0o700), os.Symlink(victim, filepath.Join(shared, ".claudebox-config"))); err != nil {
+			t.Fatal(err)
+		}
+		r := claudebox(t, append(env, "CLAUDEBOX_CONFIG_DIR="+shared), dir, "--share-host-net", "--", "true")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "is not a config directory claudebox made") {
+			t.Errorf("exit %d, %q", r.Code, r.Stderr)
+		}
+		if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+			t.Errorf("the link's target now holds %q", b)
+		}
+	})
 	t.Run("a new CLAUDEBOX_CONFIG_DIR is marked", func(t *testing.T) {
 		shared := filepath.Join(t.TempDir(), "shared")
 		mustRun(t, append(env, "CLAUDEBOX_CONFIG_DIR="+shared), dir, "--share-host-net", "--", "touch", home+"/.claude/login")
-		if _, err := os.Stat(filepath.Join(shared, ".claudebox-config")); err != nil {
-			t.Error(err)
+		if st, err := os.Lstat(filepath.Join(shared, ".claudebox-config")); err != nil || !st.IsDir() {
+			t.Errorf("the mark: %v %v, want a directory", err, st)
 		}
 		// and used again, with files in it now
 		mustRun(t, append(env, "CLAUDEBOX_CONFIG_DIR="+shared), dir, "--share-host-net", "--", "test", "-e", home+"/.claude/login")
@@ -1966,5 +1986,18 @@ func TestGitWorkTreeDefault(t *testing.T) {
 	}
 	if a := runAudit(t, env, notes, "x86_64", "--", "true"); a.Project != notes {
 		t.Errorf("in %s with ~/.git: project %q", notes, a.Project)
+	}
+	// Nor a work tree above that is another user's (a .git planted in a
+	// shared parent would widen the project into it).
+	if os.Getuid() == 0 {
+		theirs := filepath.Join(t.TempDir(), "theirs")
+		mine := filepath.Join(theirs, "mine")
+		if err := errors.Join(os.MkdirAll(filepath.Join(theirs, ".git"), 0o755), os.MkdirAll(mine, 0o755)); err != nil {
+			t.Fatal(err)
+		}
+		os.Chown(theirs, 65534, 65534)
+		if a := runAudit(t, env, mine, "x86_64", "--", "true"); a.Project != mine {
+			t.Errorf("under another user's work tree: project %q, want %q", a.Project, mine)
+		}
 	}
 }

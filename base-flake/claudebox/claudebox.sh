@@ -22,13 +22,16 @@ die() { # die CODE MESSAGE: one line on stderr (a newline in a path shows as \n)
 rare_marker="# --- rare paths (see rare_code) ---"
 # (Line by line: a glob like *"$rare_marker"* over the whole file takes
 # bash 300 ms.)
+# (By the absolute path it was started from: claudebox changes directory.)
+self=${BASH_SOURCE[0]:-}
+case "$self" in /* | "") ;; *) self=$PWD/$self ;; esac
 rare_code() {
   local lines i src
-  [ -r "${BASH_SOURCE[0]:-}" ] || die 1 "cannot read ${BASH_SOURCE[0]:-the script} to load its rare paths; run claudebox from its file"
-  mapfile -t lines <"${BASH_SOURCE[0]}"
+  [ -r "$self" ] || die 1 "cannot read ${self:-the script} to load its rare paths; run claudebox from its file"
+  mapfile -t lines <"$self"
   i=$((${#lines[@]} - 1)) # from the end: the marker is near it
   while [ "$i" -ge 0 ] && [ "${lines[i]}" != "$rare_marker" ]; do i=$((i - 1)); done
-  [ "$i" -ge 0 ] || die 1 "${BASH_SOURCE[0]} has no rare paths; reinstall claudebox"
+  [ "$i" -ge 0 ] || die 1 "$self has no rare paths; reinstall claudebox"
   printf -v src '%s\n' "${lines[@]:i+1}"
   eval "$src"
 }
@@ -96,7 +99,7 @@ done
 for fd in 0 1 2; do
   # Closed, it may have become the script's own (bash opens it on the first
   # free descriptor): /dev/null instead.
-  if [ /proc/self/fd/$fd -ef "${BASH_SOURCE[0]}" ]; then
+  if [ /proc/self/fd/$fd -ef "$self" ]; then
     case "$fd" in 0) exec </dev/null ;; 1) exec >/dev/null ;; 2) exec 2>/dev/null ;; esac
   fi
   [ ! -d /proc/self/fd/$fd ] || die 1 "descriptor $fd (standard input, output or error) is a directory, which would lead out of the sandbox; redirect it from or to a file"
@@ -159,6 +162,9 @@ back
 canon "$PWD"
 cwd=$canon
 case "$cwd" in /proc/*) die 1 "$gone" ;; esac # (its path is gone: a deleted directory)
+# A relative --project is the working directory's (claudebox changes
+# directory below, and never looks it up on CDPATH).
+case "$project" in /* | "") ;; *) project=$cwd/$project ;; esac
 home_phys=$home
 if cd -P -- "$home" 2>/dev/null; then
   canon "$PWD"
@@ -183,12 +189,10 @@ if [ -r /etc/passwd ]; then
     if [ -n "$dir" ] && [ "$dir" != "$home" ] && [ "$dir" != / ] && cd -P -- "$dir" 2>/dev/null; then
       canon "$PWD"
       home_pw=$canon
-      back
     fi
     break
   done
 fi
-back
 case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
 # The project is opened (descriptor 20) where it is checked, and bwrap
 # mounts that descriptor: by its path, a directory in a parent the sandbox
@@ -199,7 +203,7 @@ case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
 # one project), found by name below the home, else the working directory.
 if [ -z "$project" ]; then
   dir=$cwd
-  while [ -n "$dir" ] && ! covers_home "$dir" && ! shared_dir "$dir"; do
+  while [ -n "$dir" ] && ! covers_home "$dir" && ! shared_dir "$dir" && [ -O "$dir" ]; do
     if [ -e "$dir/.git" ]; then
       [ "$dir" = "$cwd" ] || project=$dir
       break
@@ -221,7 +225,6 @@ else
   cd -P /proc/self/fd/20 2>/dev/null || die 1 "cannot enter project directory $project; check its permissions"
   canon "$PWD"
   project=$canon
-  back
 fi
 [ /proc/self/fd/20 -ef "$project" ] || die 1 "project directory $project changed while claudebox checked it; run claudebox again"
 if shared_dir "$project"; then
@@ -248,11 +251,13 @@ case "$cwd/" in "$project"/*) chdir=$cwd ;; esac
 # their physical paths (a symbolic link to the home directory, or /, or a
 # path with .. must not pass for a config directory) once made.
 
-# physical DIR sets canon to DIR's physical path; fails when DIR cannot be entered.
+# physical DIR sets canon to DIR's physical path; fails when DIR cannot be
+# entered. It stays there: nothing below depends on the working directory
+# (paths are absolute; the working directory is descriptor 19), and going
+# back through /proc/self/fd/19 each time costs bash a readlink a component.
 physical() {
   cd -P -- "$1" 2>/dev/null || return 1
   canon "$PWD"
-  back
 }
 # overlap A B: one of the directories A and B is, or contains, the other.
 overlap() { [ "$1" = "$2" ] || [ "${1#"$2"/}" != "$1" ] || [ "${2#"$1"/}" != "$2" ]; }
@@ -376,9 +381,14 @@ check_dirs() {
     done
   fi
 }
-if [ "$dotted" = 0 ]; then check_dirs; fi
+# By its physical path when it exists (which the lists above hold too),
+# else by its name (a name with . or .. only once made).
+base_checked=0
 if physical "$config_base"; then
   config_base=$canon
+  check_dirs
+  base_checked=1
+elif [ "$dotted" = 0 ]; then
   check_dirs
 fi
 # (Made, and checked again by its physical path, once PATH is safe: mkdir is
@@ -438,7 +448,6 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
     if cd -P -- "$dir" 2>/dev/null; then
       canon "$PWD"
       phys=$canon
-      back
     fi
     case "$phys/" in "$project"/* | "$config_base"/*)
       fixed=1
@@ -462,12 +471,13 @@ fi
 hash -- "${tools[@]}" "${net_tools[@]}" 2>/dev/null || : # one PATH search each, missing ones skipped
 
 # A dangling symbolic link for the host Claude's config: where it points.
+n=${#host_claude[@]}
 for dir in "${host_claude[@]}"; do
   if [ -L "$dir" ] && [ ! -e "$dir" ]; then
     target=$(readlink -m -- "$dir" 2>/dev/null) && [ -n "$target" ] && host_claude+=("$target")
   fi
 done
-check_dirs
+if [ "${#host_claude[@]}" != "$n" ]; then check_dirs; fi
 
 net_idle=${CLAUDEBOX_NET_IDLE:-300}
 case "$net_idle" in
@@ -486,7 +496,6 @@ if [[ ${XDG_RUNTIME_DIR:-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR &
   if cd -P -- "$run_dir" 2>/dev/null; then
     canon "$PWD"
     run_dir=$canon
-    back
   fi
   case "$run_dir/" in "$project"/* | "$config_base"/*)
     die 1 "XDG_RUNTIME_DIR ($run_dir) is inside the project or Claude's config, which the sandbox can write, and the keeper's notes of its network would be there; set XDG_RUNTIME_DIR to a directory outside them (such as /run/user/$EUID), or unset it" ;;
@@ -615,7 +624,7 @@ if [ ! -d "$config_base" ] && [ ! -L "$config_base" ]; then
     die 1 "cannot create $config_base for Claude's config; create it, or set $config_var to a directory of yours"
   fi
 fi
-if [ "$made" = 1 ]; then
+if [ "$made" = 1 ] && [ "$base_checked" = 0 ]; then
   physical "$config_base" || die 1 "cannot enter $config_base, where Claude's config is kept; check its permissions, or set $config_var to a directory of yours"
   config_base=$canon
   check_dirs
@@ -661,21 +670,27 @@ if [ "$made" = 1 ]; then
   { exec 21<.; } 2>/dev/null || die 1 "cannot open $config, $config_what; check its permissions"
   cd -P /proc/self/fd/21 2>/dev/null || die 1 "cannot enter $config, $config_what; check its permissions"
   canon "$PWD"
-  back
   if [ "$canon" != "$config" ] || [ ! /proc/self/fd/21 -ef "$config" ]; then
     die 1 "$config, $config_what, changed while claudebox checked it; run claudebox again"
   fi
   [ -O /proc/self/fd/21 ] || not_mine "$config" "$config_what"
   # A directory named by CLAUDEBOX_CONFIG_DIR must be one claudebox made (its
-  # mark, .claudebox-config), or empty: not ~/.ssh or ~/.aws by mistake.
-  if [ "$config_var" = CLAUDEBOX_CONFIG_DIR ] && [ ! -e /proc/self/fd/21/.claudebox-config ]; then
+  # mark, the directory .claudebox-config), or empty: not ~/.ssh or ~/.aws
+  # by mistake. The mark is made by mkdir, which follows no symbolic link:
+  # the sandboxes sharing the directory can write it, and one planted a
+  # link there for a file (: >, which follows it) to truncate its target (a
+  # ninth review emptied a file of the host so).
+  mark=/proc/self/fd/21/.claudebox-config
+  if [ "$config_var" = CLAUDEBOX_CONFIG_DIR ] && { [ ! -d "$mark" ] || [ -L "$mark" ]; }; then
     shopt -s nullglob dotglob
     entries=(/proc/self/fd/21/*)
     shopt -u nullglob dotglob
     if [ "${#entries[@]}" -gt 0 ]; then
-      die 1 "$config holds files but is not a config directory claudebox made (it has no .claudebox-config); set CLAUDEBOX_CONFIG_DIR to a new or empty directory"
+      die 1 "$config holds files but is not a config directory claudebox made (it has no .claudebox-config directory); set CLAUDEBOX_CONFIG_DIR to a new or empty directory"
     fi
-    { : >/proc/self/fd/21/.claudebox-config; } 2>/dev/null || die 1 "cannot write $config/.claudebox-config; check its permissions"
+    if ! mkdir -m 0700 -- "$mark" 2>/dev/null || [ ! -d "$mark" ] || [ -L "$mark" ]; then
+      die 1 "cannot make $config/.claudebox-config (or something else took its name meanwhile); check the directory, and run claudebox again"
+    fi
   fi
 fi
 
@@ -1471,6 +1486,7 @@ if [ "$net" = private ]; then
 fi
 
 if [ -n "$nix_note" ]; then printf '%s\n' "$nix_note" >&2; fi
+cd / # (bwrap keeps no host directory busy; inside, --chdir)
 
 # The filter goes to bwrap through a pipe without a fork (a process
 # substitution costs one): bash makes a small here-string a pipe, and the
