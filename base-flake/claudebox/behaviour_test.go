@@ -1866,7 +1866,13 @@ func TestUsabilityFixes(t *testing.T) {
 		}
 	})
 	t.Run("credentials are not shown by --audit", func(t *testing.T) {
-		a := runAudit(t, append(env, "ANTHROPIC_API_KEY=sk-"+marker, "CLAUDE_CODE_OAUTH_TOKEN="+marker, "ANTHROPIC_MODEL=opus"), dir, "x86_64", "--", "true")
+		a := runAudit(t, append(env, "ANTHROPIC_API_KEY=sk-"+marker, "CLAUDE_CODE_OAUTH_TOKEN="+marker, "ANTHROPIC_MODEL=opus",
+			"ANTHROPIC_CUSTOM_HEADERS=Authorization: Bearer "+marker, "ANTHROPIC_BASE_URL=https://u:"+marker+"@proxy"), dir, "x86_64", "--", "true")
+		for _, name := range []string{"ANTHROPIC_CUSTOM_HEADERS", "ANTHROPIC_BASE_URL"} {
+			if strings.Contains(a.Env[name], marker) {
+				t.Errorf("%s in --audit: %q", name, a.Env[name])
+			}
+		}
 		if got := a.Env["ANTHROPIC_API_KEY"]; strings.Contains(got, marker) || !strings.Contains(got, "not shown") {
 			t.Errorf("ANTHROPIC_API_KEY in --audit: %q", got)
 		}
@@ -1876,6 +1882,27 @@ func TestUsabilityFixes(t *testing.T) {
 		if a.Env["ANTHROPIC_MODEL"] != "opus" {
 			t.Errorf("ANTHROPIC_MODEL in --audit: %q, want it shown", a.Env["ANTHROPIC_MODEL"])
 		}
+	})
+	t.Run("a PATH with nothing left", func(t *testing.T) {
+		// Every entry inside the project: not an empty PATH, under which
+		// bash runs a command from the current directory (a tenth review
+		// ran a planted readlink so), but the system's directories.
+		bin := filepath.Join(dir, "bin")
+		ran := filepath.Join(t.TempDir(), "ran")
+		for _, tool := range []string{"bwrap", "readlink", "mkdir", "jq", "nsenter", "sha256sum"} {
+			writeFile(t, filepath.Join(bin, tool), "#!/bin/sh\necho "+tool+" >>"+ran+"\nexit 1\n")
+			os.Chmod(filepath.Join(bin, tool), 0o755)
+		}
+		// A home whose ~/.claude is a dangling link, so that readlink runs.
+		home2 := t.TempDir()
+		if err := os.Symlink(filepath.Join(home2, "gone"), filepath.Join(home2, ".claude")); err != nil {
+			t.Fatal(err)
+		}
+		r := claudebox(t, append(baseEnv(home2, claudeDir(t)), "PATH="+bin), bin, "--project", dir, "--share-host-net", "--", "true")
+		if b, err := os.ReadFile(ran); err == nil {
+			t.Errorf("planted tools ran on the host: %s (exit %d, %q)", b, r.Code, r.Stderr)
+		}
+		os.RemoveAll(bin)
 	})
 	t.Run("CDPATH", func(t *testing.T) {
 		// A relative --project must not be looked up on CDPATH (nor print).
@@ -1906,7 +1933,7 @@ func TestUsabilityFixes(t *testing.T) {
 		{"a usage error before a bad project", nil, []string{"--project", "/no/such", "--allow-env", "A-B", "--", "true"}, 2,
 			`^claudebox: --allow-env takes a variable name, not A-B$`},
 		{"~/.ssh as CLAUDEBOX_CONFIG_DIR", []string{"CLAUDEBOX_CONFIG_DIR=" + filepath.Join(home, ".ssh")}, []string{"--", "true"}, 1,
-			`^claudebox: .*/home/\.ssh holds files but is not a config directory claudebox made \(it has no \.claudebox-config directory\); set CLAUDEBOX_CONFIG_DIR to a new or empty directory$`},
+			`^claudebox: .*/home/\.ssh holds files but is not a config directory claudebox made \(it has no \.claudebox-config directory\); set CLAUDEBOX_CONFIG_DIR to a new or empty directory, or, if it is one claudebox used, mkdir .*/home/\.ssh/\.claudebox-config$`},
 	}
 	writeFile(t, filepath.Join(dir, "f"), "")
 	writeFile(t, filepath.Join(home, ".ssh", "id_ed25519"), marker)
@@ -1986,6 +2013,22 @@ func TestGitWorkTreeDefault(t *testing.T) {
 	}
 	if a := runAudit(t, env, notes, "x86_64", "--", "true"); a.Project != notes {
 		t.Errorf("in %s with ~/.git: project %q", notes, a.Project)
+	}
+	// A nested repository whose .git its sandbox removed: the next run
+	// stays in it (it has been a project), never the repository around it
+	// (a tenth review read and wrote the outer one so).
+	nested := filepath.Join(repo, "vendor", "lib")
+	if err := os.MkdirAll(filepath.Join(nested, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, env, nested, "--share-host-net", "--", "rm", "-rf", filepath.Join(nested, ".git"))
+	if a := runAudit(t, env, nested, "x86_64", "--", "true"); a.Project != nested {
+		t.Errorf("a nested repository without its .git, after a run there: project %q, want %q", a.Project, nested)
+	}
+	deeper := filepath.Join(nested, "src")
+	os.MkdirAll(deeper, 0o755)
+	if a := runAudit(t, env, deeper, "x86_64", "--", "true"); a.Project != nested {
+		t.Errorf("below it: project %q, want %q", a.Project, nested)
 	}
 	// Nor a work tree above that is another user's (a .git planted in a
 	// shared parent would widen the project into it).

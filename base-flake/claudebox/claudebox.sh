@@ -162,9 +162,6 @@ back
 canon "$PWD"
 cwd=$canon
 case "$cwd" in /proc/*) die 1 "$gone" ;; esac # (its path is gone: a deleted directory)
-# A relative --project is the working directory's (claudebox changes
-# directory below, and never looks it up on CDPATH).
-case "$project" in /* | "") ;; *) project=$cwd/$project ;; esac
 home_phys=$home
 if cd -P -- "$home" 2>/dev/null; then
   canon "$PWD"
@@ -200,21 +197,54 @@ case "$cwd" in /*) [ -d "$cwd" ] || die 1 "$gone" ;; *) die 1 "$gone" ;; esac
 # home between the checks and the mount.
 # By default the project is the git work tree the working directory is in
 # (its top, where .git is: git needs it, and a monorepo's subdirectory is
-# one project), found by name below the home, else the working directory.
+# one project), else the working directory. Climbed by .. from the working
+# directory itself (the kernel's parent, never a name that could be swapped
+# meanwhile), through the user's own directories below the home; and no
+# higher than a directory that has been a project already (it has a config
+# of claudebox's): a sandbox that removes its nested repository's .git must
+# not widen the next run to the repository around it (a tenth review did).
+climbed=0
 if [ -z "$project" ]; then
+  cd -P /proc/self/fd/19 2>/dev/null || die 1 "$gone"
   dir=$cwd
-  while [ -n "$dir" ] && ! covers_home "$dir" && ! shared_dir "$dir" && [ -O "$dir" ]; do
-    if [ -e "$dir/.git" ]; then
-      [ "$dir" = "$cwd" ] || project=$dir
+  seen=${XDG_DATA_HOME:-$home/.local/share}
+  case "$seen" in /*) ;; *) seen=$home/.local/share ;; esac
+  seen=$seen/claudebox/projects
+  was="" # the lowest directory on the way that was a project
+  while ! covers_home "$dir" && ! shared_dir "$dir" && [ -O . ]; do
+    key=${dir//%/%25}
+    if [ -z "$was" ] && [ -d "$seen/${key//\//%2F}" ]; then
+      was=$dir
+      { exec 22<.; } 2>/dev/null || was=""
+    fi
+    if [ -e .git ]; then
+      if [ -n "$was" ] && [ "$was" != "$cwd" ]; then
+        exec 20<&22
+        project=$was
+        climbed=1
+      elif [ -z "$was" ] && [ "$dir" != "$cwd" ]; then
+        { exec 20<.; } 2>/dev/null || die 1 "cannot open $dir, the git work tree the current directory is in; check its permissions, or pass --project ."
+        project=$dir
+        climbed=1
+      fi
       break
     fi
-    dir=${dir%/*}
+    if [ "$dir" = / ] || ! cd -P .. 2>/dev/null; then break; fi
+    canon "$PWD"
+    dir=$canon
   done
+  if [ -n "$was" ]; then exec 22<&-; fi
 fi
-if [ -z "$project" ]; then
+if [ "$climbed" = 1 ]; then
+  cd -P /proc/self/fd/20 2>/dev/null || die 1 "cannot enter $project; check its permissions, or pass --project ."
+  canon "$PWD"
+  project=$canon
+elif [ -z "$project" ]; then
   project=$cwd
   exec 20<&19
 else
+  # (A relative one is the working directory's, never looked up on CDPATH.)
+  cd -P /proc/self/fd/19 2>/dev/null || die 1 "$gone"
   if [ ! -e "$project" ]; then die 1 "project directory $project does not exist; create it or pass an existing --project DIR"; fi
   [ -d "$project" ] || die 1 "project $project is not a directory; pass the project's directory with --project DIR"
   cd -P -- "$project" 2>/dev/null || die 1 "cannot enter project directory $project; check its permissions"
@@ -463,11 +493,18 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
   kept+=("$dir")
 done
 host_path=(${kept[@]+"${kept[@]}"})
+# None left: the system's directories, never an empty PATH (bash would
+# then run a command from the current directory).
+if [ "${#host_path[@]}" = 0 ]; then
+  host_path=(/usr/bin /bin)
+  fixed=1
+fi
 if [ "$fixed" = 1 ]; then
   IFS=:
   PATH="${host_path[*]}"
   unset IFS
 fi
+cd / # (and none of the directories the checks entered is the current one)
 hash -- "${tools[@]}" "${net_tools[@]}" 2>/dev/null || : # one PATH search each, missing ones skipped
 
 # A dangling symbolic link for the host Claude's config: where it points.
@@ -686,7 +723,7 @@ if [ "$made" = 1 ]; then
     entries=(/proc/self/fd/21/*)
     shopt -u nullglob dotglob
     if [ "${#entries[@]}" -gt 0 ]; then
-      die 1 "$config holds files but is not a config directory claudebox made (it has no .claudebox-config directory); set CLAUDEBOX_CONFIG_DIR to a new or empty directory"
+      die 1 "$config holds files but is not a config directory claudebox made (it has no .claudebox-config directory); set CLAUDEBOX_CONFIG_DIR to a new or empty directory, or, if it is one claudebox used, mkdir $config/.claudebox-config"
     fi
     if ! mkdir -m 0700 -- "$mark" 2>/dev/null || [ ! -d "$mark" ] || [ -L "$mark" ]; then
       die 1 "cannot make $config/.claudebox-config (or something else took its name meanwhile); check the directory, and run claudebox again"
@@ -1603,8 +1640,10 @@ print_audit() {
         nix_daemon: {socket: $nix_socket, mounted: ([$a[$n_env:$n_env + $n_mounts][] | split($us) | .[2]] | index($nix_socket) != null),
                      left_out_because: (if $nix_why == "" then null else $nix_why end)},
         env: ($a[:$n_env] | map(index("=") as $i | {key: .[:$i], value: .[$i + 1:]}
-                 # Credentials are named, not shown: audits get pasted into reports.
-                 | if (.key | test("KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|AUTH"; "i")) and .value != ""
+                 # Only values known to be harmless are shown: audits get pasted
+                 # into reports, and ANTHROPIC_*, CLAUDE_* and --allow-env
+                 # variables may hold credentials (keys, tokens, headers, URLs).
+                 | if (.key | test("^(HOME|PATH|SHELL|CLAUDE_CONFIG_DIR|CLAUDEBOX|NIX_REMOTE|SSL_CERT_FILE|USER|TERM|COLORTERM|TERM_PROGRAM|TERM_PROGRAM_VERSION|LANG|LANGUAGE|TZ|LC_[A-Z_]+|ANTHROPIC_MODEL|ANTHROPIC_SMALL_FAST_MODEL|CLAUDE_CODE_USE_BEDROCK|CLAUDE_CODE_USE_VERTEX|CLAUDE_CODE_MAX_OUTPUT_TOKENS|DISABLE_[A-Z_]+)$") | not) and .value != ""
                    then .value = "(set, \(.value | length) characters, not shown)" else . end) | from_entries),
         mounts: ($a[$n_env:$n_env + $n_mounts] | map(split($us) | {type: .[0], source: .[1], target: .[2]}
                  | if .source == "" then del(.source) else . end)),
