@@ -207,13 +207,13 @@ climbed=0
 if [ -z "$project" ]; then
   cd -P /proc/self/fd/19 2>/dev/null || die 1 "$gone"
   dir=$cwd
-  seen=${XDG_DATA_HOME:-$home/.local/share}
-  case "$seen" in /*) ;; *) seen=$home/.local/share ;; esac
-  seen=$seen/claudebox/projects
+  been=${XDG_DATA_HOME:-$home/.local/share}
+  case "$been" in /*) ;; *) been=$home/.local/share ;; esac
+  been=$been/claudebox/projects # the per-project configs: who has been a project
   was="" # the lowest directory on the way that was a project
   while ! covers_home "$dir" && ! shared_dir "$dir" && [ -O . ]; do
     key=${dir//%/%25}
-    if [ -z "$was" ] && [ -d "$seen/${key//\//%2F}" ]; then
+    if [ -z "$was" ] && [ -d "$been/${key//\//%2F}" ]; then
       was=$dir
       { exec 22<.; } 2>/dev/null || was=""
     fi
