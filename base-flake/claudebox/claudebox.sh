@@ -881,7 +881,7 @@ fi
 # with its includes for the two settings that decide about the daemon's
 # socket (below).
 nixconf=""
-nix_sandbox=true nix_trusted="root" nix_includes=() nix_unread=""
+nix_sandbox=true nix_trusted="root" nix_unread=""
 # nix_settings FILE [DEPTH]: sandbox and trusted-users as FILE sets them
 # (and the files it includes, as Nix reads them).
 nix_settings() {
@@ -913,7 +913,6 @@ nix_settings() {
       value=${value%"${value##*[![:space:]]}"}
       case "$value" in /*) ;; ?*) value=$dir/$value ;; *) continue ;; esac
       lexical "$value" # as Nix's absPath: .. taken off by name
-      nix_includes+=("$lexical")
       nix_settings "$lexical" $((${2:-0} + 1))
       ;;
     esac
