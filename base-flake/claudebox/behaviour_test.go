@@ -1388,6 +1388,30 @@ func TestConfigChecks(t *testing.T) {
 			t.Errorf("%s was made by the refused run", target)
 		}
 	})
+	t.Run("the notes' directory through a link, on a first run", func(t *testing.T) {
+		run2 := filepath.Join(t.TempDir(), "run")
+		link := filepath.Join(t.TempDir(), "link")
+		if err := errors.Join(os.Mkdir(run2, 0o700), os.Symlink(run2, link)); err != nil {
+			t.Fatal(err)
+		}
+		r := claudebox(t, append(env, "XDG_RUNTIME_DIR="+run2, "CLAUDEBOX_CONFIG_DIR="+filepath.Join(link, "claudebox")), dir, "--", "true")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "where claudebox notes its networks") {
+			t.Errorf("exit %d, %q", r.Code, r.Stderr)
+		}
+	})
+	t.Run("a relative XDG_CONFIG_HOME", func(t *testing.T) {
+		// Ignored (the XDG spec), never read from wherever claudebox is.
+		home, dir := project(t)
+		writeFile(t, filepath.Join(home, ".gitconfig"), "[user]\n\temail = ada@example.com\n")
+		// Where a sandbox can write: the project and its config directory.
+		for _, d := range []string{dir, configDir(home, dir)} {
+			writeFile(t, filepath.Join(d, "rel", "git", "config"), "[user]\n\tname = Planted\n")
+		}
+		out := mustRun(t, append(baseEnv(home, claudeDir(t)), "XDG_CONFIG_HOME=rel"), dir, "--share-host-net", "--", "sh", "-c", "git config user.name || echo none")
+		if out != "none\n" {
+			t.Errorf("user.name inside: %q", out)
+		}
+	})
 	t.Run("a home named through a link", func(t *testing.T) {
 		// HOME=/home-link/u while the project's path is physical: ~/.config
 		// and claudebox's store are still recognised (a review mounted
@@ -1968,6 +1992,11 @@ func TestUsabilityFixes(t *testing.T) {
 	})
 	t.Run("a new CLAUDEBOX_CONFIG_DIR is marked", func(t *testing.T) {
 		shared := filepath.Join(t.TempDir(), "shared")
+		os.Mkdir(shared, 0o700)
+		runAudit(t, append(env, "CLAUDEBOX_CONFIG_DIR="+shared), dir, "x86_64", "--", "true")
+		if _, err := os.Lstat(filepath.Join(shared, ".claudebox-config")); err == nil {
+			t.Error("--audit marked the directory")
+		}
 		mustRun(t, append(env, "CLAUDEBOX_CONFIG_DIR="+shared), dir, "--share-host-net", "--", "touch", home+"/.claude/login")
 		if st, err := os.Lstat(filepath.Join(shared, ".claudebox-config")); err != nil || !st.IsDir() {
 			t.Errorf("the mark: %v %v, want a directory", err, st)
@@ -2029,6 +2058,16 @@ func TestGitWorkTreeDefault(t *testing.T) {
 	os.MkdirAll(deeper, 0o755)
 	if a := runAudit(t, env, deeper, "x86_64", "--", "true"); a.Project != nested {
 		t.Errorf("below it: project %q, want %q", a.Project, nested)
+	}
+	// The same with a shared config (CLAUDEBOX_CONFIG_DIR).
+	shared := append(env, "CLAUDEBOX_CONFIG_DIR="+filepath.Join(t.TempDir(), "shared"))
+	nested2 := filepath.Join(repo, "vendor", "lib2")
+	if err := os.MkdirAll(filepath.Join(nested2, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, shared, nested2, "--share-host-net", "--", "rm", "-rf", filepath.Join(nested2, ".git"))
+	if a := runAudit(t, shared, nested2, "x86_64", "--", "true"); a.Project != nested2 {
+		t.Errorf("with a shared config, a nested repository without its .git: project %q, want %q", a.Project, nested2)
 	}
 	// Nor a work tree above that is another user's (a .git planted in a
 	// shared parent would widen the project into it).

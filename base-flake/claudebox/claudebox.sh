@@ -211,6 +211,7 @@ if [ -z "$project" ]; then
   case "$been" in /*) ;; *) been=$home/.local/share ;; esac
   been=$been/claudebox/projects # the per-project configs: who has been a project
   was="" # the lowest directory on the way that was a project
+  levels=() # the directories climbed through, below the work tree's top
   while ! covers_home "$dir" && ! shared_dir "$dir" && [ -O . ]; do
     key=${dir//%/%25}
     if [ -z "$was" ] && [ -d "$been/${key//\//%2F}" ]; then
@@ -229,6 +230,7 @@ if [ -z "$project" ]; then
       fi
       break
     fi
+    levels+=("$dir")
     if [ "$dir" = / ] || ! cd -P .. 2>/dev/null; then break; fi
     canon "$PWD"
     dir=$canon
@@ -540,13 +542,23 @@ if [[ ${XDG_RUNTIME_DIR:-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR &
 fi
 # Nor may the project or the config be, or hold, the notes' directory: the
 # sandbox would write the notes, and the keeper writes through them.
+# (By physical paths: the notes' directory's, or its parent's when it is
+# not made yet; checked again once the config directory is made.)
 net_phys=$net_dir
-if physical "$net_dir"; then net_phys=$canon; fi
-for dir in "$project" "$config_base"; do
-  if overlap "$dir" "$net_phys"; then
-    die 1 "refusing to mount $dir into the sandbox: it overlaps $net_phys, where claudebox notes its networks; pass another --project, or set $config_var or XDG_RUNTIME_DIR to another directory"
-  fi
-done
+if physical "$net_dir"; then
+  net_phys=$canon
+elif physical "${net_dir%/*}"; then
+  net_phys=${canon%/}/${net_dir##*/}
+fi
+check_net_dir() {
+  local dir
+  for dir in "$project" "$config_base"; do
+    if overlap "$dir" "$net_phys"; then
+      die 1 "refusing to mount $dir into the sandbox: it overlaps $net_phys, where claudebox notes its networks; pass another --project, or set $config_var or XDG_RUNTIME_DIR to another directory"
+    fi
+  done
+}
+check_net_dir
 not_yours="$net_dir is not a directory of yours, and the keeper of the sandbox's network notes it there; $net_dir_fix"
 
 # unix_socket FD: descriptor FD is a Unix socket (the host's /proc/net/unix
@@ -665,6 +677,7 @@ if [ "$made" = 1 ] && [ "$base_checked" = 0 ]; then
   physical "$config_base" || die 1 "cannot enter $config_base, where Claude's config is kept; check its permissions, or set $config_var to a directory of yours"
   config_base=$canon
   check_dirs
+  check_net_dir
 fi
 
 # The project's name in file names (its config directory's, its network's
@@ -681,6 +694,26 @@ project_key() {
   fi
 }
 project_key
+# The climb above could not name a level with a path too long for a file
+# name (its SHA-256 needs sha256sum, safe only now): one that has been a
+# project stops the run rather than be widened past.
+if [ "$climbed" = 1 ]; then
+  long_name() { # long_name DIR: DIR's escaped path is longer than a file name
+    local LC_ALL=C key=${1//%/%25}
+    key=${key//\//%2F}
+    [ "${#key}" -gt 240 ]
+  }
+  for dir in ${levels[@]+"${levels[@]}"}; do
+    if long_name "$dir"; then
+      read -r key _ < <(sha256sum <<<"$dir" 2>/dev/null) || key=""
+      for store in "${stores[@]}"; do
+        if [ -n "$key" ] && [ -d "$store/projects/sha256-$key" ]; then
+          die 1 "$dir has been a project of its own, and its git work tree would be $project now; pass --project $dir, or --project $project"
+        fi
+      done
+    fi
+  done
+fi
 config=$config_base
 config_what="where Claude's config is kept"
 if [ "$config_var" = XDG_DATA_HOME ]; then
@@ -725,10 +758,18 @@ if [ "$made" = 1 ]; then
     if [ "${#entries[@]}" -gt 0 ]; then
       die 1 "$config holds files but is not a config directory claudebox made (it has no .claudebox-config directory); set CLAUDEBOX_CONFIG_DIR to a new or empty directory, or, if it is one claudebox used, mkdir $config/.claudebox-config"
     fi
-    if ! mkdir -m 0700 -- "$mark" 2>/dev/null || [ ! -d "$mark" ] || [ -L "$mark" ]; then
+    if [ "$audit" = 1 ]; then
+      : # (--audit makes nothing)
+    elif ! mkdir -m 0700 -- "$mark" 2>/dev/null || [ ! -d "$mark" ] || [ -L "$mark" ]; then
       die 1 "cannot make $config/.claudebox-config (or something else took its name meanwhile); check the directory, and run claudebox again"
     fi
   fi
+fi
+
+# With a shared config, the project is still noted as one in claudebox's
+# store (an empty directory), for the work-tree climb to stop at.
+if [ "$config_var" = CLAUDEBOX_CONFIG_DIR ] && [ "$audit" = 0 ] && [ ! -d "${stores[0]}/projects/$pkey" ]; then
+  (umask 077 && mkdir -p -- "${stores[0]}/projects/$pkey") 2>/dev/null || :
 fi
 
 # The sandbox's own network needs these; without them claudebox stops
@@ -1071,7 +1112,9 @@ git_value() {
   done
 }
 # Git reads the XDG file first, then ~/.gitconfig, whose values win.
-for file in "${XDG_CONFIG_HOME:-$home/.config}/git/config" "$home/.gitconfig"; do
+xdg_config=${XDG_CONFIG_HOME:-}
+case "$xdg_config" in /*) ;; *) xdg_config=$home/.config ;; esac # (a relative one is ignored)
+for file in "$xdg_config/git/config" "$home/.gitconfig"; do
   [ -r "$file" ] || continue
   mapfile -t lines <"$file"
   [ "${#lines[@]}" = 0 ] || lines[0]=${lines[0]#$'\xef\xbb\xbf'} # a byte order mark
@@ -1521,7 +1564,7 @@ if [ "$net" = private ]; then
   net_pre[2]=--net=/proc/$net_holder/ns/net
 fi
 
-if [ -n "$nix_note" ]; then printf '%s\n' "$nix_note" >&2; fi
+if [ -n "$nix_note" ]; then printf '%s\n' "${nix_note//$'\n'/\\n}" >&2; fi
 cd / # (bwrap keeps no host directory busy; inside, --chdir)
 
 # The filter goes to bwrap through a pipe without a fork (a process
