@@ -2059,6 +2059,17 @@ func TestGitWorkTreeDefault(t *testing.T) {
 	if a := runAudit(t, env, deeper, "x86_64", "--", "true"); a.Project != nested {
 		t.Errorf("below it: project %q, want %q", a.Project, nested)
 	}
+	// And for a path too long for a file name (its config is named by its
+	// SHA-256): the run stops and asks for --project.
+	longLib := filepath.Join(repo, strings.Repeat("l", 120), strings.Repeat("m", 120))
+	if err := os.MkdirAll(filepath.Join(longLib, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, env, longLib, "--share-host-net", "--", "rm", "-rf", filepath.Join(longLib, ".git"))
+	if r := claudebox(t, env, longLib, "--share-host-net", "--", "true"); r.Code != 1 ||
+		r.Stderr != "claudebox: "+longLib+" has been a project of its own, and its git work tree would be "+repo+" now; pass --project "+longLib+", or --project "+repo+"\n" {
+		t.Errorf("a long nested repository without its .git: exit %d, %q", r.Code, r.Stderr)
+	}
 	// The same with a shared config (CLAUDEBOX_CONFIG_DIR).
 	shared := append(env, "CLAUDEBOX_CONFIG_DIR="+filepath.Join(t.TempDir(), "shared"))
 	nested2 := filepath.Join(repo, "vendor", "lib2")
