@@ -1315,7 +1315,7 @@ func TestConfigChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	otherConfig := configDir(home, "/elsewhere/other")
-	if err := errors.Join(os.Mkdir(runDir, 0o700), os.MkdirAll(otherConfig, 0o700)); err != nil {
+	if err := errors.Join(os.Mkdir(runDir, 0o700), os.MkdirAll(otherConfig, 0o700), os.MkdirAll(filepath.Join(home, ".config", "claude", "x"), 0o700)); err != nil {
 		t.Fatal(err)
 	}
 	refused := []struct {
@@ -1356,6 +1356,8 @@ func TestConfigChecks(t *testing.T) {
 			`^claudebox: refusing to keep Claude's config in .*/app/share/claudebox: it overlaps the project`},
 		{"config in the host's ~/.claude", []string{"CLAUDEBOX_CONFIG_DIR=" + filepath.Join(home, ".claude", "x", "y")}, nil,
 			`^claudebox: refusing to keep claudebox's Claude config in .*/home/\.claude/x/y: it overlaps .*/home/\.claude, the config of Claude on the host`},
+		{"project in ~/.config/claude with a relative XDG_CONFIG_HOME", []string{"XDG_CONFIG_HOME=rel"}, []string{"--project", filepath.Join(home, ".config", "claude", "x")},
+			`refusing to mount .*/home/\.config/claude/x read-write: it overlaps .*/home/\.config/claude, the config of Claude on the host`},
 		{"config in ~/.config/claude", []string{"CLAUDEBOX_CONFIG_DIR=" + filepath.Join(home, ".config", "claude")}, nil,
 			`^claudebox: refusing to keep claudebox's Claude config in .*/home/\.config/claude: it overlaps .*/home/\.config/claude, the config of Claude on the host`},
 	}
@@ -1368,7 +1370,7 @@ func TestConfigChecks(t *testing.T) {
 		})
 	}
 	// Refused before anything was made.
-	for _, p := range []string{filepath.Join(dir, "share"), filepath.Join(dir, "x", "share"), filepath.Join(home, ".claude"), filepath.Join(home, ".config", "claude")} {
+	for _, p := range []string{filepath.Join(dir, "share"), filepath.Join(dir, "x", "share"), filepath.Join(home, ".claude")} {
 		if _, err := os.Lstat(p); err == nil {
 			t.Errorf("%s was made by a refused run", p)
 		}
@@ -2069,6 +2071,31 @@ func TestGitWorkTreeDefault(t *testing.T) {
 	if r := claudebox(t, env, longLib, "--share-host-net", "--", "true"); r.Code != 1 ||
 		r.Stderr != "claudebox: "+longLib+" has been a project of its own, and its git work tree would be "+repo+" now; pass --project "+longLib+", or --project "+repo+"\n" {
 		t.Errorf("a long nested repository without its .git: exit %d, %q", r.Code, r.Stderr)
+	}
+	// A package once run with --project . (it has a config, but was never a
+	// work tree's top) does not keep later runs from the repository's top.
+	pkg := filepath.Join(repo, "packages", "web")
+	os.MkdirAll(pkg, 0o755)
+	mustRun(t, env, pkg, "--project", ".", "--share-host-net", "--", "true")
+	if a := runAudit(t, env, pkg, "x86_64", "--", "true"); a.Project != repo {
+		t.Errorf("a package once run with --project .: project %q, want %q", a.Project, repo)
+	}
+	// A refused run notes nothing (here: no nsenter for the private network).
+	refusedRepo := filepath.Join(home, "src", "refused")
+	if out, err := exec.Command(gitBin, "init", "-q", refusedRepo).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+	bin := t.TempDir()
+	for _, tool := range []string{"bwrap", "bash", "git"} {
+		if p, err := exec.LookPath(tool); err == nil {
+			os.Symlink(p, filepath.Join(bin, tool))
+		}
+	}
+	if r := claudebox(t, append(env, "PATH="+bin+":"+claudeDir(t)), refusedRepo, "--", "git", "--version"); r.Code != 1 || !strings.Contains(r.Stderr, "nsenter is not installed") {
+		t.Errorf("without nsenter: exit %d, %q", r.Code, r.Stderr)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".local", "share", "claudebox", "tops", filepath.Base(configDir(home, refusedRepo)))); err == nil {
+		t.Error("a refused run noted its project")
 	}
 	// The same with a shared config (CLAUDEBOX_CONFIG_DIR).
 	shared := append(env, "CLAUDEBOX_CONFIG_DIR="+filepath.Join(t.TempDir(), "shared"))

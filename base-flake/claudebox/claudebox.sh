@@ -209,14 +209,14 @@ if [ -z "$project" ]; then
   dir=$cwd
   been=${XDG_DATA_HOME:-$home/.local/share}
   case "$been" in /*) ;; *) been=$home/.local/share ;; esac
-  been=$been/claudebox/projects # the per-project configs: who has been a project
+  been=$been/claudebox/tops # the projects that were a git work tree's top
   was="" # the lowest directory on the way that was a project
   levels=() # the directories climbed through, below the work tree's top
   while ! covers_home "$dir" && ! shared_dir "$dir" && [ -O . ]; do
     key=${dir//%/%25}
     if [ -z "$was" ] && [ -d "$been/${key//\//%2F}" ]; then
       was=$dir
-      { exec 22<.; } 2>/dev/null || was=""
+      { exec 22<.; } 2>/dev/null || die 1 "cannot open $dir, which has been a project of its own; make it readable, or pass --project DIR"
     fi
     if [ -e .git ]; then
       if [ -n "$was" ] && [ "$was" != "$cwd" ]; then
@@ -323,9 +323,11 @@ esac
 # versions, or its CLAUDE_CONFIG_DIR), by every name of the home, and where
 # a symbolic link there points (a dangling one, later, by readlink: once
 # PATH is safe).
+xdg_config=${XDG_CONFIG_HOME:-}
+case "$xdg_config" in /*) ;; *) xdg_config=$home/.config ;; esac # (a relative one is ignored)
 host_claude=()
 for dir in "$home/.claude" "$home_phys/.claude" ${home_pw:+"$home_pw/.claude"} \
-  "${XDG_CONFIG_HOME:-$home/.config}/claude" ${CLAUDE_CONFIG_DIR:+"$CLAUDE_CONFIG_DIR"}; do
+  "$xdg_config/claude" ${CLAUDE_CONFIG_DIR:+"$CLAUDE_CONFIG_DIR"}; do
   case "$dir" in /*) ;; *) continue ;; esac
   canon "$dir"
   dir=${canon%/}
@@ -659,6 +661,26 @@ if [ "$audit" = 0 ]; then
     ;;
   esac
 fi
+# The sandbox's own network needs these; without them claudebox stops
+# rather than fall back to the host's network.
+or_share="or pass --share-host-net to share the host's network (its localhost services, abstract sockets and cloud metadata become reachable)"
+need_tools() { # need_tools TOOL...: each found on PATH (tool_path), or stop
+  local tool pkg
+  for tool in "$@"; do
+    [ -n "${tool_path[$tool]:-}" ] && continue
+    case "$tool" in
+    slirp4netns) pkg=slirp4netns ;;
+    ip) pkg=iproute2 ;;
+    cat) pkg=coreutils ;;
+    *) pkg=util-linux ;;
+    esac
+    die 1 "$tool is not installed, and the sandbox's own network needs it; install it (Debian: apt-get install $pkg) or use the claudebox Nix package, $or_share"
+  done
+}
+if [ "$audit" = 0 ] && [ "$net" = private ]; then
+  need_tools "${net_tools[@]}"
+fi
+
 # not_mine DIR WHAT: DIR (an open directory) is not the user's: another
 # user could have planted hooks there, to run as this one.
 not_mine() {
@@ -705,9 +727,9 @@ if [ "$climbed" = 1 ]; then
   }
   for dir in ${levels[@]+"${levels[@]}"}; do
     if long_name "$dir"; then
-      read -r key _ < <(sha256sum <<<"$dir" 2>/dev/null) || key=""
+      read -r key _ < <(sha256sum <<<"$dir" 2>/dev/null) || die 1 "cannot compute the SHA-256 of $dir (sha256sum, coreutils); install coreutils, or pass --project DIR"
       for store in "${stores[@]}"; do
-        if [ -n "$key" ] && [ -d "$store/projects/sha256-$key" ]; then
+        if [ -d "$store/tops/sha256-$key" ]; then
           die 1 "$dir has been a project of its own, and its git work tree would be $project now; pass --project $dir, or --project $project"
         fi
       done
@@ -766,30 +788,15 @@ if [ "$made" = 1 ]; then
   fi
 fi
 
-# With a shared config, the project is still noted as one in claudebox's
-# store (an empty directory), for the work-tree climb to stop at.
-if [ "$config_var" = CLAUDEBOX_CONFIG_DIR ] && [ "$audit" = 0 ] && [ ! -d "${stores[0]}/projects/$pkey" ]; then
-  (umask 077 && mkdir -p -- "${stores[0]}/projects/$pkey") 2>/dev/null || :
-fi
-
-# The sandbox's own network needs these; without them claudebox stops
-# rather than fall back to the host's network.
-or_share="or pass --share-host-net to share the host's network (its localhost services, abstract sockets and cloud metadata become reachable)"
-need_tools() { # need_tools TOOL...: each found on PATH (tool_path), or stop
-  local tool pkg
-  for tool in "$@"; do
-    [ -n "${tool_path[$tool]:-}" ] && continue
-    case "$tool" in
-    slirp4netns) pkg=slirp4netns ;;
-    ip) pkg=iproute2 ;;
-    cat) pkg=coreutils ;;
-    *) pkg=util-linux ;;
-    esac
-    die 1 "$tool is not installed, and the sandbox's own network needs it; install it (Debian: apt-get install $pkg) or use the claudebox Nix package, $or_share"
-  done
-}
-if [ "$audit" = 0 ] && [ "$net" = private ]; then
-  need_tools "${net_tools[@]}"
+# A project that is the top of a git work tree is noted as one in
+# claudebox's store (tops/, an empty directory no sandbox sees), for the
+# work-tree climb to stop at even once its .git is gone.
+if [ "$audit" = 0 ] && [ -e /proc/self/fd/20/.git ] && [ ! -d "${stores[0]}/tops/$pkey" ]; then
+  if (umask 077 && mkdir -p -- "${stores[0]}/tops/$pkey") 2>/dev/null && physical "${stores[0]}"; then
+    if overlap "$canon" "$project" || { [ "$config_var" = CLAUDEBOX_CONFIG_DIR ] && overlap "$canon" "$config_base"; }; then
+      die 1 "claudebox's store ${stores[0]} is, by its physical path, $canon, which overlaps the project or the config directory; set XDG_DATA_HOME to a directory of its own"
+    fi
+  fi
 fi
 
 # --- environment (allowlist) ---------------------------------------------------------
@@ -1112,8 +1119,6 @@ git_value() {
   done
 }
 # Git reads the XDG file first, then ~/.gitconfig, whose values win.
-xdg_config=${XDG_CONFIG_HOME:-}
-case "$xdg_config" in /*) ;; *) xdg_config=$home/.config ;; esac # (a relative one is ignored)
 for file in "$xdg_config/git/config" "$home/.gitconfig"; do
   [ -r "$file" ] || continue
   mapfile -t lines <"$file"
