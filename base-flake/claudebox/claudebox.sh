@@ -681,6 +681,268 @@ if [ "$audit" = 0 ] && [ "$net" = private ]; then
   need_tools "${net_tools[@]}"
 fi
 
+# --- git ----------------------------------------------------------------------
+# The host's git config, read (never mounted) for the identity Claude commits
+# with and for where git on the host finds hooks.
+# git_value TEXT sets value to what git reads from TEXT, the part of a
+# `key = value` line after the =: quotes joined, escapes read, a comment
+# (; or # outside quotes) cut off, outer blanks trimmed.
+# Unquoted blanks inside a value are spaces, one for one; at its ends none.
+git_value() {
+  local v=$1 c i=0 quoted=0 blank=""
+  case "$v" in
+  *\\* | *\"* | *\;* | *\#*) ;;
+  *) # (no quote, escape or comment: trimmed, one space a blank)
+    value=${v//$'\t'/ }
+    value=${value#"${value%%[! ]*}"}
+    value=${value%"${value##*[! ]}"}
+    return 0
+    ;;
+  esac
+  value=""
+  while [ "$i" -lt "${#v}" ]; do
+    c=${v:i:1}
+    i=$((i + 1))
+    case "$quoted:$c" in
+    *:\\)
+      c=${v:i:1}
+      i=$((i + 1))
+      case "$c" in n) c=$'\n' ;; t) c=$'\t' ;; b) c=$'\b' ;; esac
+      ;;
+    *:\") quoted=$((1 - quoted)) && continue ;;
+    "0:;" | "0:#") break ;;
+    "0: " | 0:$'\t')
+      blank+=" "
+      continue
+      ;;
+    esac
+    if [ -n "$value" ]; then value+=$blank; fi
+    blank=""
+    value+=$c
+  done
+}
+# git_read FILE: the values FILE sets for the keys in git_want (section.key
+# in lower case, of sections with no subsection), into git_got; a later one
+# wins, as in git.
+declare -A git_got=()
+git_want=" user.name user.email core.hookspath core.worktree "
+git_read() {
+  local continued=0 section="" wanted=0 key
+  [ -f "$1" ] && [ -r "$1" ] || return 0
+  mapfile -t lines <"$1"
+  [ "${#lines[@]}" = 0 ] || lines[0]=${lines[0]#$'\xef\xbb\xbf'} # a byte order mark
+  for line in ${lines[@]+"${lines[@]}"}; do
+    line=${line%$'\r'} # CRLF
+    # A line after one that ends in \ continues that line's value: it is
+    # no header and no key of its own.
+    if [ "$continued" = 1 ]; then
+      case "$line" in *\\) ;; *) continued=0 ;; esac
+      continue
+    fi
+    case "$line" in *\\) continued=1 ;; esac
+    case "$wanted:$line" in 1:* | *"["*) ;; *) continue ;; esac # fast path
+    line=${line#"${line%%[![:space:]]*}"}
+    case "$line" in
+    \[*)
+      section=${line%%]*}
+      section=${section,,}
+      section=${section//[[:space:]]/}
+      section=${section#[}
+      case "$git_want" in *" $section."*) wanted=1 ;; *) wanted=0 ;; esac
+      line=${line#*]} # a key may follow on the same line
+      line=${line#"${line%%[![:space:]]*}"}
+      [ -n "$line" ] || continue
+      ;;
+    esac
+    [ "$wanted" = 1 ] || continue
+    [ "$continued" = 0 ] || continue # a value that goes on: not worth reading
+    case "$line" in *=*) ;; *) continue ;; esac # a bare key is true, not a value
+    key=${line%%=*}
+    key=$section.${key//[[:space:]]/}
+    key=${key,,}
+    case "$git_want" in *" $key "*) ;; *) continue ;; esac
+    git_value "${line#*=}"
+    git_got[$key]=$value
+  done
+}
+# Git reads the XDG file first, then ~/.gitconfig, whose values win. (The
+# system's /etc/gitconfig first of all, for core.hooksPath below.)
+git_read /etc/gitconfig
+git_hooks=${git_got[core.hookspath]-}
+git_got=()
+for file in "$xdg_config/git/config" "$home/.gitconfig"; do git_read "$file"; done
+git_name=${git_got[user.name]-}
+git_email=${git_got[user.email]-}
+git_hooks=${git_got[core.hookspath]-$git_hooks}
+
+# --- the project's git metadata ----------------------------------------------
+# Git on the host runs what a repository's metadata names: its hooks, and the
+# commands of its config (core.fsmonitor on a plain `git status`, which a
+# shell prompt runs at every cd; core.pager, core.sshCommand, aliases,
+# filters). A sandbox that wrote those would run code on the host, where
+# every secret is. So the project's hooks and config (and its submodules')
+# are read-only inside, and each directory on the way to them is a mount
+# point of its own, which cannot be renamed away and replaced by another
+# (the .git directory above all). Commits, branches and the rest of git's
+# work go on; `git config` and hook installers fail inside. (Anthropic's
+# sandbox-runtime does the same. It is no boundary against a sandbox that
+# knows git well: see the README, Not covered.)
+# Each is opened where it is checked, from the project's descriptor down,
+# and bwrap mounts the descriptors; a symbolic link on the way stops the run
+# (what it names could change once checked).
+declare -A pinned=()
+git_args=() git_mounts=() git_fds="" # (mounted after the project, below)
+US=$'\x1f' # (the separator of the fields of mounts, for --audit)
+git_fail() { # git_fail PATH WHAT
+  die 1 "$1 $2, which the sandbox could point elsewhere for git on the host to run hooks or config from; replace it with what it links to, or pass a --project without it"
+}
+# guard PATH dir|file: PATH, relative to the project, is read-only inside. A
+# missing one gets an empty read-only stand-in (bwrap leaves its mount
+# point on the host: an empty directory or file). Walked from the project's
+# descriptor by the descriptors of the directories on the way (no cd: bash
+# reads each component of a path as a link), each the entry of its name in
+# the one before, and no link.
+guard() {
+  local rest=$1 at="" comp fd=20 next path
+  while :; do
+    comp=${rest%%/*}
+    rest=${rest#"$comp"}
+    rest=${rest#/}
+    at+=$comp
+    path=/proc/self/fd/$fd/$comp
+    if [ -L "$path" ]; then git_fail "$project/$at" "is a symbolic link"; fi
+    if [ ! -e "$path" ]; then
+      if [ -z "$rest" ] && [ "$2" = file ]; then
+        git_args+=(--ro-bind /dev/null "$project/$at")
+        git_mounts+=("ro-bind$US/dev/null$US$project/$at")
+      else
+        git_args+=(--tmpfs "$project/$at" --remount-ro "$project/$at")
+        git_mounts+=("tmpfs$US(empty, read-only)$US$project/$at")
+      fi
+      break
+    fi
+    if [ -z "$rest" ] && [ "$2" = file ]; then
+      [ -f "$path" ] || die 1 "$project/$at is not a regular file, as git expects; check it"
+    else
+      [ -d "$path" ] || die 1 "$project/$at is not a directory, as git expects; check it"
+    fi
+    { exec {next}<"$path"; } 2>/dev/null || die 1 "cannot open $project/$at; check its permissions"
+    if [ -L "$path" ] || [ ! "/proc/self/fd/$next" -ef "$path" ]; then
+      die 1 "$project/$at changed while claudebox checked it; run claudebox again"
+    fi
+    if [ "$fd" != 20 ] && [ "${pinned[${at%/*}]-}" != "$fd" ]; then exec {fd}<&-; fi
+    fd=$next
+    if [ -z "$rest" ]; then
+      git_args+=(--ro-bind-fd "$fd" "$project/$at")
+      git_mounts+=("ro-bind$US$project/$at$US$project/$at")
+      git_fds+=" $fd"
+      break
+    fi
+    if [ -z "${pinned[$at]-}" ]; then
+      pinned[$at]=$fd
+      git_args+=(--bind-fd "$fd" "$project/$at")
+      git_mounts+=("bind$US$project/$at$US$project/$at")
+      git_fds+=" $fd"
+    fi
+    at+=/
+  done
+}
+# lexical PATH sets lexical to PATH with . and .. taken off by name, not
+# through the file system (which follows symbolic links first).
+lexical() {
+  local part parts=() IFS=/
+  set -o noglob
+  # shellcheck disable=SC2086 # split on purpose
+  set -- $1
+  set +o noglob
+  for part in "$@"; do
+    case "$part" in
+    "" | .) ;;
+    ..) [ "${#parts[@]}" -eq 0 ] || unset 'parts[${#parts[@]}-1]' ;;
+    *) parts+=("$part") ;;
+    esac
+  done
+  lexical="/${parts[*]}"
+}
+# in_project PATH: PATH (absolute, or relative to DIR) read lexically is in
+# the project; rel is its path there.
+in_project() { # in_project PATH DIR
+  case "$1" in
+  /*) lexical "$1" ;;
+  *) lexical "$2/$1" ;;
+  esac
+  rel=""
+  [ "$lexical" = "$project" ] && return 0
+  case "$lexical" in "$project"/*) rel=${lexical#"$project"/} && return 0 ;; esac
+  return 1
+}
+# git_modules DIR DEPTH: the git directories of the submodules below DIR,
+# the project's .git/modules (by name, which may hold /) and theirs.
+git_modules() {
+  local d
+  [ "$2" -lt 8 ] || return 0
+  for d in "$project/$1"/*; do
+    if [ ! -d "$d" ] || [ -L "$d" ]; then continue; fi
+    d=${d#"$project/"}
+    if [ ! -f "$project/$d/HEAD" ]; then # a part of a name
+      git_modules "$d" $(($2 + 1))
+      continue
+    fi
+    guard "$d/hooks" dir
+    guard "$d/config" file
+    # Its work tree's .git, a file that names this directory.
+    git_got=()
+    git_read "$project/$d/config"
+    if [ -n "${git_got[core.worktree]-}" ] && in_project "${git_got[core.worktree]}" "$project/$d" &&
+      [ -n "$rel" ] && [ -f "$project/$rel/.git" ]; then
+      guard "$rel/.git" file
+    fi
+    git_modules "$d/modules" $(($2 + 1))
+  done
+}
+# The descriptors opened here are above those claudebox gives fixed numbers
+# (10 to 22; bash gives the lowest free from 10 up): stand-ins hold those
+# until they are made (or closed) below. (One an exec: bash 5.2 loses some
+# of several redirections to descriptors already open.)
+if [ -e /proc/self/fd/20/.git ] || [ -L /proc/self/fd/20/.git ]; then
+  exec 10<&20
+  exec 11<&20
+  exec 12<&20
+  exec 13<&20
+  exec 14<&20
+  exec 15<&20
+  exec 16<&20
+  exec 17<&20
+  exec 18<&20
+  exec 21<&20
+  exec 22<&20
+fi
+if [ -L "/proc/self/fd/20/.git" ]; then
+  git_fail "$project/.git" "is a symbolic link"
+elif [ -f "/proc/self/fd/20/.git" ]; then
+  guard .git file # (a linked work tree's: names its git directory, outside)
+elif [ -d "/proc/self/fd/20/.git" ]; then
+  guard .git/hooks dir
+  guard .git/config file
+  for file in commondir config.worktree; do
+    if [ -e "/proc/self/fd/20/.git/$file" ] || [ -L "/proc/self/fd/20/.git/$file" ]; then guard ".git/$file" file; fi
+  done
+  # The hooks git on the host runs: core.hooksPath, when the repository's
+  # config (or the user's, or the system's) names a directory in the project.
+  git_got=()
+  git_read "/proc/self/fd/20/.git/config"
+  git_hooks=${git_got[core.hookspath]-$git_hooks}
+  case "$git_hooks" in \~/*) git_hooks=$home/${git_hooks#\~/} ;; esac
+  if [ -n "$git_hooks" ] && in_project "$git_hooks" "$project"; then
+    case "$rel" in
+    "" | .git) die 1 "core.hooksPath of $project is $git_hooks: any file the sandbox writes there would be a hook for git on the host; set it to a directory of hooks alone" ;;
+    .git/hooks) ;;
+    *) guard "$rel" dir ;;
+    esac
+  fi
+  git_modules .git/modules 0
+fi
+
 # not_mine DIR WHAT: DIR (an open directory) is not the user's: another
 # user could have planted hooks there, to run as this one.
 not_mine() {
@@ -821,8 +1083,7 @@ done
 # --- mounts ----------------------------------------------------------------------------
 args=()
 fds=" 0 1 2 10" # the descriptors bwrap gets: stdio, the seccomp filter, and the data below
-mounts=() # for --audit: type, source, target separated by \x1f
-US=$'\x1f'
+mounts=() # for --audit: type, source, target separated by \x1f (US)
 add_mount() { # add_mount BWRAP_OPTION SOURCE TARGET
   args+=("$1" "$2" "$3")
   mounts+=("${1#--}$US$2$US$3")
@@ -896,6 +1157,9 @@ fresh --tmpfs "$home"
 args+=(--bind-fd 21 "$home/.claude" --bind-fd 20 "$project")
 mounts+=("bind$US$config$US$home/.claude" "bind$US$project$US$project")
 fds+=" 20 21"
+args+=(${git_args[@]+"${git_args[@]}"})
+mounts+=(${git_mounts[@]+"${git_mounts[@]}"})
+fds+=$git_fds
 for path in ${extra_binds[@]+"${extra_binds[@]}"}; do
   if [ -L "$path" ]; then
     real=$(readlink -f "$path")
@@ -965,23 +1229,6 @@ nix_settings() {
       ;;
     esac
   done
-}
-# lexical PATH sets lexical to PATH with . and .. taken off by name, not
-# through the file system (which follows symbolic links first).
-lexical() {
-  local part parts=() IFS=/
-  set -o noglob
-  # shellcheck disable=SC2086 # split on purpose
-  set -- $1
-  set +o noglob
-  for part in "$@"; do
-    case "$part" in
-    "" | .) ;;
-    ..) [ "${#parts[@]}" -eq 0 ] || unset 'parts[${#parts[@]}-1]' ;;
-    *) parts+=("$part") ;;
-    esac
-  done
-  lexical="/${parts[*]}"
 }
 if [ -r /etc/nix/nix.conf ]; then
   mapfile -t lines </etc/nix/nix.conf # one read(2), not one per line
@@ -1089,75 +1336,6 @@ fi
 # Git identity: only user.name and user.email of the host's git config, so
 # Claude can commit. The rest (credential helpers, URLs with tokens in
 # insteadOf, includes) stays out.
-git_name="" git_email="" section=""
-# git_value TEXT sets value to what git reads from TEXT, the part of a
-# `key = value` line after the =: quotes joined, escapes read, a comment
-# (; or # outside quotes) cut off, outer blanks trimmed.
-# Unquoted blanks inside a value are spaces, one for one; at its ends none.
-git_value() {
-  local v=$1 c i=0 quoted=0 blank=""
-  value=""
-  while [ "$i" -lt "${#v}" ]; do
-    c=${v:i:1}
-    i=$((i + 1))
-    case "$quoted:$c" in
-    *:\\)
-      c=${v:i:1}
-      i=$((i + 1))
-      case "$c" in n) c=$'\n' ;; t) c=$'\t' ;; b) c=$'\b' ;; esac
-      ;;
-    *:\") quoted=$((1 - quoted)) && continue ;;
-    "0:;" | "0:#") break ;;
-    "0: " | 0:$'\t')
-      blank+=" "
-      continue
-      ;;
-    esac
-    if [ -n "$value" ]; then value+=$blank; fi
-    blank=""
-    value+=$c
-  done
-}
-# Git reads the XDG file first, then ~/.gitconfig, whose values win.
-for file in "$xdg_config/git/config" "$home/.gitconfig"; do
-  [ -r "$file" ] || continue
-  mapfile -t lines <"$file"
-  [ "${#lines[@]}" = 0 ] || lines[0]=${lines[0]#$'\xef\xbb\xbf'} # a byte order mark
-  continued=0 section=""
-  for line in ${lines[@]+"${lines[@]}"}; do
-    line=${line%$'\r'} # CRLF
-    # A line after one that ends in \ continues that line's value: it is
-    # no header and no key of its own.
-    if [ "$continued" = 1 ]; then
-      case "$line" in *\\) ;; *) continued=0 ;; esac
-      continue
-    fi
-    case "$line" in *\\) continued=1 ;; esac
-    case "$section:$line" in "[user:"* | *"["*) ;; *) continue ;; esac # fast path
-    line=${line#"${line%%[![:space:]]*}"}
-    case "$line" in
-    \[*)
-      section=${line%%]*}
-      section=${section,,}
-      section=${section//[[:space:]]/}
-      line=${line#*]} # a key may follow on the same line
-      line=${line#"${line%%[![:space:]]*}"}
-      [ -n "$line" ] || continue
-      ;;
-    esac
-    [ "$section" = "[user" ] || continue
-    [ "$continued" = 0 ] || continue # a value that goes on: not worth reading
-    case "$line" in *=*) ;; *) continue ;; esac # a bare key is true, not a name
-    key=${line%%=*}
-    key=${key//[[:space:]]/}
-    case "${key,,}" in name | email) ;; *) continue ;; esac
-    git_value "${line#*=}"
-    case "${key,,}" in
-    name) git_name=$value ;;
-    email) git_email=$value ;;
-    esac
-  done
-done
 # git_quote VALUE sets value to VALUE as a quoted git config value.
 git_quote() {
   value=${1//\\/\\\\}

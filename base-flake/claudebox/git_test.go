@@ -1,0 +1,206 @@
+package claudebox_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/system1/devbox/internal/oracle"
+)
+
+// gitRun runs git on the host in dir, with an identity and local clones
+// allowed, and fails the test on an error.
+func gitRun(t *testing.T, git, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(git, append([]string{"-c", "user.name=T", "-c", "user.email=t@example.com", "-c", "protocol.file.allow=always"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM=1"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
+	}
+	return string(out)
+}
+
+// readAll is the content of every regular file below root, by path.
+func readAll(t *testing.T, root string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			data, _ := os.ReadFile(p)
+			files[p] = string(data)
+		}
+		return nil
+	})
+	return files
+}
+
+// TestGitMetadataReadOnly: what git on the host runs from a repository (its
+// hooks, the commands its config names, a submodule's, and where a .git
+// file points) cannot be written from inside, while commits still work;
+// and .git cannot be renamed away and replaced.
+func TestGitMetadataReadOnly(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	git := oracle.Require(t, "git")
+	home, _ := project(t)
+	env := baseEnv(home, claudeDir(t))
+	lib := filepath.Join(t.TempDir(), "lib")
+	os.MkdirAll(lib, 0o755)
+	gitRun(t, git, lib, "init", "-q")
+	gitRun(t, git, lib, "commit", "-q", "--allow-empty", "-m", "lib")
+	repo := filepath.Join(home, "src", "app")
+	os.MkdirAll(repo, 0o755)
+	gitRun(t, git, repo, "init", "-q")
+	writeFile(t, filepath.Join(repo, "README"), "app\n")
+	gitRun(t, git, repo, "add", "README")
+	gitRun(t, git, repo, "commit", "-q", "-m", "app")
+	gitRun(t, git, repo, "submodule", "add", "-q", lib, "libs/lib")
+	gitRun(t, git, repo, "commit", "-q", "-m", "lib")
+	gitDir := filepath.Join(repo, ".git")
+	before := readAll(t, filepath.Join(gitDir, "hooks"))
+	for p, s := range readAll(t, filepath.Join(gitDir, "modules", "libs", "lib", "hooks")) {
+		before[p] = s
+	}
+	for _, p := range []string{filepath.Join(gitDir, "config"), filepath.Join(gitDir, "modules", "libs", "lib", "config"), filepath.Join(repo, "libs", "lib", ".git")} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[p] = string(data)
+	}
+
+	// Each attempt prints its name when it succeeds; commits print theirs.
+	script := `
+try() { name=$1; shift; if "$@" 2>/dev/null; then echo "$name"; fi; }
+try hook sh -c 'echo "touch ` + home + `/pwned" > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit'
+try hook-removed rm -rf .git/hooks
+try fsmonitor git config core.fsmonitor "touch ` + home + `/pwned"
+try hooks-path git config core.hooksPath .evil
+try config-renamed mv .git/config .git/config.old
+try git-renamed mv .git .git.old
+try modules-renamed mv .git/modules .git/modules.old
+try sub-hook sh -c 'echo x > .git/modules/libs/lib/hooks/post-checkout'
+try sub-config sh -c 'echo "[core] fsmonitor = x" >> .git/modules/libs/lib/config'
+try sub-pointer sh -c 'echo "gitdir: ../../evil" > libs/lib/.git'
+try sub-renamed mv libs/lib libs/lib.old
+echo change >> README
+try commit git -c user.name=T -c user.email=t@example.com commit -q -am change
+(cd libs/lib && echo x > f && git add f && try sub-commit git -c user.name=T -c user.email=t@example.com commit -q -m f)
+`
+	out := mustRun(t, env, repo, "--share-host-net", "--", "bash", "-c", script)
+	if out != "commit\nsub-commit\n" {
+		t.Errorf("inside, succeeded:\n%s\nwant only the two commits", out)
+	}
+	after := readAll(t, filepath.Join(gitDir, "hooks"))
+	for p, s := range readAll(t, filepath.Join(gitDir, "modules", "libs", "lib", "hooks")) {
+		after[p] = s
+	}
+	for p := range before {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		after[p] = string(data)
+	}
+	for p, s := range after {
+		if before[p] != s {
+			t.Errorf("%s changed from inside:\n%q\nwas\n%q", p, s, before[p])
+		}
+	}
+	if log := gitRun(t, git, repo, "log", "--format=%s"); log != "change\nlib\napp\n" {
+		t.Errorf("commits on the host: %q", log)
+	}
+	gitRun(t, git, repo, "status", "--short")
+	if _, err := os.Stat(filepath.Join(home, "pwned")); err == nil {
+		t.Error("git on the host ran a command the sandbox wrote")
+	}
+
+	// rm -rf .git inside leaves the mount points, config and hooks among
+	// them (the rest of .git goes: the sandbox can remove any file of the
+	// project), so no other .git can take its place.
+	copyRepo := filepath.Join(home, "src", "copy")
+	gitRun(t, git, filepath.Dir(copyRepo), "clone", "-q", repo, copyRepo)
+	config, _ := os.ReadFile(filepath.Join(copyRepo, ".git", "config"))
+	mustRun(t, env, copyRepo, "--share-host-net", "--", "sh", "-c", "rm -rf .git 2>/dev/null; mkdir .git/hooks 2>/dev/null; true")
+	if now, err := os.ReadFile(filepath.Join(copyRepo, ".git", "config")); err != nil || string(now) != string(config) {
+		t.Errorf("rm -rf .git inside: its config is now %q, %v", now, err)
+	}
+
+	// core.hooksPath in the project: that directory is read-only, and its
+	// parent cannot be renamed away.
+	hooked := filepath.Join(home, "src", "hooked")
+	os.MkdirAll(filepath.Join(hooked, "tools", "hooks"), 0o755)
+	gitRun(t, git, hooked, "init", "-q")
+	gitRun(t, git, hooked, "config", "core.hooksPath", "tools/hooks")
+	out = mustRun(t, env, hooked, "--share-host-net", "--", "sh", "-c",
+		"echo x > tools/hooks/pre-commit && echo hook; mv tools tools.old 2>/dev/null && echo renamed; echo x > tools/other && echo writable")
+	if out != "writable\n" {
+		t.Errorf("with core.hooksPath tools/hooks, inside: %q, want only the write beside it", out)
+	}
+	// One that does not exist yet: an empty, read-only stand-in.
+	gitRun(t, git, hooked, "config", "core.hooksPath", ".husky/_")
+	out = mustRun(t, env, hooked, "--share-host-net", "--", "sh", "-c", "mkdir -p .husky/_ 2>/dev/null && echo made; echo x > .husky/_/pre-commit 2>/dev/null && echo hook; ls -A .husky")
+	if out != "" {
+		t.Errorf("with a missing core.hooksPath, inside: %q", out)
+	}
+	// Hooks anywhere in the project: refused.
+	gitRun(t, git, hooked, "config", "core.hooksPath", ".")
+	if r := claudebox(t, env, hooked, "--share-host-net", "--", "true"); r.Code != 1 || !strings.Contains(r.Stderr, "core.hooksPath of "+hooked+" is .: any file the sandbox writes there") {
+		t.Errorf("core.hooksPath .: exit %d, %q", r.Code, r.Stderr)
+	}
+
+	// A missing hooks directory (and config) get empty read-only stand-ins.
+	bare := filepath.Join(home, "src", "nohooks")
+	gitRun(t, git, filepath.Dir(bare), "init", "-q", bare)
+	os.RemoveAll(filepath.Join(bare, ".git", "hooks"))
+	out = mustRun(t, env, bare, "--share-host-net", "--", "sh", "-c", "echo x > .git/hooks/pre-commit 2>/dev/null && echo hook; ls -A .git/hooks")
+	if out != "" {
+		t.Errorf("without .git/hooks, inside: %q", out)
+	}
+
+	// A linked work tree as the project: its .git file, which names the
+	// git directory (outside), cannot be pointed elsewhere.
+	linked := filepath.Join(home, "src", "linked")
+	gitRun(t, git, repo, "worktree", "add", "-q", linked)
+	pointer, _ := os.ReadFile(filepath.Join(linked, ".git"))
+	out = mustRun(t, env, linked, "--share-host-net", "--", "sh", "-c", "echo 'gitdir: /tmp' > .git 2>/dev/null && echo pointer; mv .git .git.old 2>/dev/null && echo renamed; true")
+	if now, _ := os.ReadFile(filepath.Join(linked, ".git")); out != "" || string(now) != string(pointer) {
+		t.Errorf("a linked work tree's .git from inside: %q, now %q", out, now)
+	}
+
+	// A symbolic link for .git or its hooks: refused, with what to do.
+	for _, link := range []string{".git", ".git/hooks"} {
+		dir := filepath.Join(home, "src", "link"+strings.ReplaceAll(link, "/", "-"))
+		real := filepath.Join(t.TempDir(), "real")
+		gitRun(t, git, filepath.Dir(dir), "init", "-q", dir)
+		if err := os.Rename(filepath.Join(dir, link), real); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(real, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+		want := "claudebox: " + filepath.Join(dir, link) + " is a symbolic link, which the sandbox could point elsewhere for git on the host to run hooks or config from; replace it with what it links to, or pass a --project without it\n"
+		if r := claudebox(t, env, dir, "--project", ".", "--share-host-net", "--", "true"); r.Code != 1 || r.Stderr != want {
+			t.Errorf("%s a link: exit %d, %q", link, r.Code, r.Stderr)
+		}
+	}
+
+	// --audit names the mounts.
+	a := runAudit(t, env, repo, "x86_64", "--", "true")
+	var got []string
+	for _, m := range a.Mounts {
+		if strings.HasPrefix(m.Target, repo+"/") {
+			got = append(got, m.Type+" "+strings.TrimPrefix(m.Target, repo+"/"))
+		}
+	}
+	want := []string{"bind .git", "ro-bind .git/hooks", "ro-bind .git/config", "bind .git/modules", "bind .git/modules/libs",
+		"bind .git/modules/libs/lib", "ro-bind .git/modules/libs/lib/hooks", "ro-bind .git/modules/libs/lib/config",
+		"bind libs", "bind libs/lib", "ro-bind libs/lib/.git"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("--audit's mounts in the project:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
