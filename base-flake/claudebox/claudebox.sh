@@ -5,6 +5,13 @@
 # Packaged by the base flake with writeShellApplication (which prepends the
 # runtime inputs to PATH and adds the same `set` options); also runs as
 # `bash claudebox.sh` on any Linux with bubblewrap.
+# Functions from the environment (BASH_FUNC_name%%) would stand in for the
+# builtins below, cd above all (a wrapper that sources what it finds where
+# it goes would run a project's file on the host): gone, before anything.
+if builtin compgen -A function >/dev/null; then
+  builtin mapfile -t funcs < <(builtin compgen -A function)
+  builtin unset -f -- "${funcs[@]}"
+fi
 set -o errexit -o nounset -o pipefail
 # cd with a relative name would search CDPATH (and print where it went).
 unset CDPATH
@@ -362,6 +369,27 @@ for dir in "$home/.config" "$home/.local" "$home/.cache" "$data" ${XDG_CONFIG_HO
 done
 names "$default_base"
 stores=("${names[@]}") # claudebox's store of per-project configs
+# sandboxed DIR: DIR (a physical path) is, or lies in, a directory a sandbox
+# writes: this run's project or Claude's config, claudebox's store (every
+# project's config), or a project of an earlier run (noted in the store:
+# projects/ by default, tops/ for each git work tree's top). What the host
+# runs or mounts from there, the sandbox could have swapped.
+sandboxed() {
+  local d=$1 key store
+  if holds "$project" "$d" || { [ -n "$config_base" ] && holds "$config_base" "$d"; }; then return 0; fi
+  for store in "${stores[@]}"; do
+    if holds "$store" "$d"; then return 0; fi
+  done
+  while [ -n "$d" ]; do
+    key=${d//%/%25}
+    key=${key//\//%2F}
+    for store in "${stores[@]}"; do
+      if [ -d "$store/projects/$key" ] || [ -d "$store/tops/$key" ]; then return 0; fi
+    done
+    d=${d%/*}
+  done
+  return 1
+}
 
 # check_dirs: the project and the config directory (as they are named now)
 # pass every rule; else stop.
@@ -379,6 +407,19 @@ check_dirs() {
     if holds "$project" "$dir"; then
       die 1 "refusing to mount $project read-write: it holds $dir, where other programs keep their credentials and state; cd into a project or pass --project DIR"
     fi
+  done
+  # Nor where well-known secrets are kept (by every name of the home).
+  local h
+  for h in "$home" "$home_phys" ${home_pw:+"$home_pw"}; do
+    case "$project/" in "$h"/.*)
+      for dir in .ssh .gnupg .age .aws .azure .kube .docker .password-store .terraform.d \
+        .config/age .config/sops .config/gh .config/gcloud; do
+        if holds "$h/$dir" "$project"; then
+          die 1 "refusing to mount $project read-write: it is in ~/$dir, where secrets are kept; cd into a project or pass --project DIR"
+        fi
+      done
+      ;;
+    esac
   done
   for dir in "${host_claude[@]}"; do
     if overlap "$dir" "$project"; then
@@ -483,11 +524,10 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
       canon "$PWD"
       phys=$canon
     fi
-    case "$phys/" in "$project"/* | "$config_base"/*)
+    if sandboxed "$phys"; then
       fixed=1
       continue
-      ;;
-    esac
+    fi
     ;;
   *)
     fixed=1
@@ -680,6 +720,23 @@ need_tools() { # need_tools TOOL...: each found on PATH (tool_path), or stop
 if [ "$audit" = 0 ] && [ "$net" = private ]; then
   need_tools "${net_tools[@]}"
 fi
+
+# The descriptors opened from here on for bwrap to mount are above those
+# claudebox gives fixed numbers (10 to 22; bash gives the lowest free from
+# 10 up): stand-ins hold those until they are made (or closed) below. (One
+# an exec: bash 5.2 loses some of several redirections to descriptors
+# already open.)
+exec 10<&20
+exec 11<&20
+exec 12<&20
+exec 13<&20
+exec 14<&20
+exec 15<&20
+exec 16<&20
+exec 17<&20
+exec 18<&20
+exec 21<&20
+exec 22<&20
 
 # --- git ----------------------------------------------------------------------
 # The host's git config, read (never mounted) for the identity Claude commits
@@ -900,23 +957,6 @@ git_modules() {
     git_modules "$d/modules" $(($2 + 1))
   done
 }
-# The descriptors opened here are above those claudebox gives fixed numbers
-# (10 to 22; bash gives the lowest free from 10 up): stand-ins hold those
-# until they are made (or closed) below. (One an exec: bash 5.2 loses some
-# of several redirections to descriptors already open.)
-if [ -e /proc/self/fd/20/.git ] || [ -L /proc/self/fd/20/.git ]; then
-  exec 10<&20
-  exec 11<&20
-  exec 12<&20
-  exec 13<&20
-  exec 14<&20
-  exec 15<&20
-  exec 16<&20
-  exec 17<&20
-  exec 18<&20
-  exec 21<&20
-  exec 22<&20
-fi
 if [ -L "/proc/self/fd/20/.git" ]; then
   git_fail "$project/.git" "is a symbolic link"
 elif [ -f "/proc/self/fd/20/.git" ]; then
@@ -1160,9 +1200,51 @@ fds+=" 20 21"
 args+=(${git_args[@]+"${git_args[@]}"})
 mounts+=(${git_mounts[@]+"${git_mounts[@]}"})
 fds+=$git_fds
+# Files the host gives by their paths (tools outside the system's
+# directories, SSL_CERT_FILE) are followed link by link, each step checked,
+# and mounted by descriptors opened where checked: a sandbox that could
+# write a link on the way (its project's, a project's of an earlier run)
+# could point it at any file of the user's, and bwrap would mount that
+# (an eleventh review read ~/.git-credentials through SSL_CERT_FILE so).
+# follow PATH WHAT: real is where PATH's chain of links ends (physical).
+follow() {
+  local p=$1 hops=0 target
+  while :; do
+    physical "${p%/*}/" || die 1 "cannot enter ${p%/*}/, on the way to $2; check its permissions"
+    real=${canon%/}/${p##*/}
+    if sandboxed "$canon"; then
+      die 1 "$2 leads through $real, where a sandbox writes (a project of claudebox's, or its store), so that it could point there any file of yours; $3"
+    fi
+    [ -L "$real" ] || return 0
+    hops=$((hops + 1))
+    [ "$hops" -le 40 ] || die 1 "$2 is a chain of more than 40 symbolic links; point it at the file itself"
+    target=$(readlink -- "$real") || die 1 "cannot read the symbolic link $real, on the way to $2; check it"
+    case "$target" in /*) p=$target ;; *) p=${canon%/}/$target ;; esac
+  done
+}
+# open_dir DIR WHAT: fd, DIR (a physical path) opened, and checked so.
+open_dir() {
+  cd -P -- "$1" 2>/dev/null || die 1 "cannot enter $1, $2; check its permissions"
+  { exec {fd}<.; } 2>/dev/null || die 1 "cannot open $1, $2; check its permissions"
+  cd -P "/proc/self/fd/$fd" 2>/dev/null || die 1 "cannot enter $1, $2; check its permissions"
+  canon "$PWD"
+  [ "$canon" = "$1" ] || die 1 "$1, $2, changed while claudebox checked it; run claudebox again"
+}
+# open_file FILE WHAT: fd, FILE (a physical path, no link) opened, and
+# checked to be that file.
+open_file() {
+  local dir
+  open_dir "${1%/*}" "$2"
+  dir=$fd
+  { exec {fd}<"/proc/self/fd/$dir/${1##*/}"; } 2>/dev/null || die 1 "cannot open $1, $2; check its permissions"
+  if [ -L "/proc/self/fd/$dir/${1##*/}" ] || [ ! "/proc/self/fd/$fd" -ef "/proc/self/fd/$dir/${1##*/}" ] || [ ! -f "/proc/self/fd/$fd" ]; then
+    die 1 "$1, $2, changed while claudebox checked it (or is not a file); run claudebox again"
+  fi
+  exec {dir}<&-
+}
 for path in ${extra_binds[@]+"${extra_binds[@]}"}; do
-  if [ -L "$path" ]; then
-    real=$(readlink -f "$path")
+  follow "$path" "the tool $path" "install it elsewhere, or take it off PATH"
+  if [ "$real" != "$path" ]; then
     covers_home "${real%/*}" && die 1 "refusing to mount ${real%/*} for $path: it contains your home directory"
     # Nor one that holds secrets: the host Claude's config, claudebox's
     # store, other programs' (~/.config, ~/.local, ...). A directory inside
@@ -1172,12 +1254,15 @@ for path in ${extra_binds[@]+"${extra_binds[@]}"}; do
         die 1 "refusing to mount ${real%/*} for $path (a link to $real): it holds $dir, where secrets are kept; install the tool elsewhere"
       fi
     done
-    add_mount --ro-bind "${real%/*}" "${real%/*}"
-    args+=(--symlink "$real" "$path")
-    mounts+=("symlink$US$real$US$path")
+    open_dir "${real%/*}" "where the tool $path is"
+    args+=(--ro-bind-fd "$fd" "${real%/*}" --symlink "$real" "$path")
+    mounts+=("ro-bind$US${real%/*}$US${real%/*}" "symlink$US$real$US$path")
   else
-    add_mount --ro-bind "$path" "$path"
+    open_file "$path" "the tool"
+    args+=(--ro-bind-fd "$fd" "$path")
+    mounts+=("ro-bind$US$path$US$path")
   fi
+  fds+=" $fd"
 done
 
 # SSL_CERT_FILE: the host's bundle when set, else Debian's and NixOS's path.
@@ -1185,7 +1270,18 @@ cert=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
 case "$cert" in /*) ;; *) cert=/etc/ssl/certs/ca-certificates.crt ;; esac # a relative one names nothing inside
 if [ -f "$cert" ]; then
   envs+=("SSL_CERT_FILE=$cert")
-  case "$cert" in /etc/ssl/certs/* | /nix/store/*) ;; *) add_mount --ro-bind "$cert" "$cert" ;; esac
+  lexical "$cert"
+  case "$lexical" in
+  /etc/ssl/certs/* | /nix/store/*) ;;
+  "$project"/*) ;; # (the project's own file: the sandbox sees it there)
+  *)
+    follow "$cert" "SSL_CERT_FILE $cert" "point SSL_CERT_FILE at a bundle outside your projects"
+    open_file "$real" "SSL_CERT_FILE"
+    args+=(--ro-bind-fd "$fd" "$cert")
+    mounts+=("ro-bind$US$real$US$cert")
+    fds+=" $fd"
+    ;;
+  esac
 fi
 
 # nix.conf without access-tokens (nor extra-access-tokens, nor !include of a
@@ -1233,11 +1329,13 @@ nix_settings() {
 if [ -r /etc/nix/nix.conf ]; then
   mapfile -t lines </etc/nix/nix.conf # one read(2), not one per line
   for line in ${lines[@]+"${lines[@]}"}; do
-    case "$line" in \#*) continue ;; esac # fast path for comments
+    # A comment, whole line or not (Nix cuts each line at its first #),
+    # where an old token may sit: cut.
+    line=${line%%#*}
     key=${line%%=*}
     key=${key//[[:space:]]/}
     case "$key" in
-    access-tokens | extra-access-tokens | include* | !include* | \#*) continue ;;
+    "" | access-tokens | extra-access-tokens | include* | !include*) continue ;;
     esac
     nixconf+=$line$'\n'
   done

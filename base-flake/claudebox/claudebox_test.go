@@ -659,6 +659,7 @@ access-tokens = github.com=` + marker + `-nix-conf
   extra-access-tokens   =   gitlab.com=` + marker + `-nix-extra
 !include /etc/nix/tokens.conf
 max-jobs = 3
+substituters = https://cache.nixos.org # was: access-tokens = github.com=` + marker + `-trailing-comment
 `
 
 // requireNet: the tools of the sandbox's own network (and of the
