@@ -859,8 +859,11 @@ git_fail() { # git_fail PATH WHAT
 # descriptor by the descriptors of the directories on the way (no cd: bash
 # reads each component of a path as a link), each the entry of its name in
 # the one before, and no link.
+declare -A guarded=()
 guard() {
   local rest=$1 at="" comp fd=20 next path
+  if [ -n "${guarded[$1]-}" ]; then return 0; fi
+  guarded[$1]=1
   while :; do
     comp=${rest%%/*}
     rest=${rest#"$comp"}
@@ -938,7 +941,7 @@ in_project() { # in_project PATH DIR
 git_modules() {
   local d
   [ "$2" -lt 8 ] || return 0
-  for d in "$project/$1"/*; do
+  for d in "$project/$1"/* "$project/$1"/.[!.]*; do
     if [ ! -d "$d" ] || [ -L "$d" ]; then continue; fi
     d=${d#"$project/"}
     if [ ! -f "$project/$d/HEAD" ]; then # a part of a name
@@ -981,6 +984,36 @@ elif [ -d "/proc/self/fd/20/.git" ]; then
     esac
   fi
   git_modules .git/modules 0
+  # Submodules by .gitmodules too, whose .git may be a directory of its own
+  # (an embedded repository): `git status` above runs git in each.
+  if [ -f /proc/self/fd/20/.gitmodules ]; then
+    mapfile -t lines </proc/self/fd/20/.gitmodules
+    n=0
+    for line in ${lines[@]+"${lines[@]}"}; do
+      key=${line%%=*}
+      key=${key//[[:space:]]/}
+      if [ "${key,,}" != path ] || [ "$key" = "$line" ]; then continue; fi
+      git_value "${line#*=}"
+      if ! in_project "$value" "$project" || [ -z "$rel" ]; then continue; fi
+      n=$((n + 1))
+      [ "$n" -le 256 ] || break
+      if [ -d "$project/$rel/.git" ] && [ ! -L "$project/$rel/.git" ]; then
+        guard "$rel/.git/hooks" dir
+        guard "$rel/.git/config" file
+      elif [ -f "$project/$rel/.git" ] || [ -L "$project/$rel/.git" ]; then
+        guard "$rel/.git" file
+      fi
+    done
+  fi
+  # Linked work trees (elsewhere) name the repository by their commondir
+  # here: pointed elsewhere, git there would take another's config.
+  for dir in /proc/self/fd/20/.git/worktrees/* /proc/self/fd/20/.git/worktrees/.[!.]*; do
+    if [ ! -d "$dir" ] || [ -L "$dir" ]; then continue; fi
+    dir=.git/worktrees/${dir##*/}
+    for file in commondir config.worktree; do
+      if [ -e "$project/$dir/$file" ] || [ -L "$project/$dir/$file" ]; then guard "$dir/$file" file; fi
+    done
+  done
 fi
 
 # not_mine DIR WHAT: DIR (an open directory) is not the user's: another

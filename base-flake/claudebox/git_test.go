@@ -189,6 +189,26 @@ try commit git -c user.name=T -c user.email=t@example.com commit -q -am change
 		}
 	}
 
+	// An embedded repository that .gitmodules names, a submodule whose
+	// name starts with a dot, and a linked work tree elsewhere, whose
+	// commondir here names the repository it takes config and hooks from.
+	more := filepath.Join(home, "src", "more")
+	os.MkdirAll(filepath.Join(more, "vendor"), 0o755)
+	gitRun(t, git, more, "init", "-q")
+	gitRun(t, git, more, "submodule", "add", "-q", lib, ".tools/lib")
+	gitRun(t, git, filepath.Join(more, "vendor"), "clone", "-q", lib, "emb")
+	writeFile(t, filepath.Join(more, ".gitmodules"), "[submodule \".tools/lib\"]\n\tpath = .tools/lib\n\turl = x\n[submodule \"emb\"]\n\tpath = vendor/emb\n\turl = x\n")
+	gitRun(t, git, more, "commit", "-q", "-m", "more")
+	gitRun(t, git, more, "worktree", "add", "-q", filepath.Join(t.TempDir(), "wt"))
+	out = mustRun(t, env, more, "--share-host-net", "--", "sh", "-c", `
+for f in .git/modules/.tools/lib/hooks/pre-commit vendor/emb/.git/hooks/pre-commit vendor/emb/.git/config .git/worktrees/wt/commondir; do
+  echo x >> "$f" 2>/dev/null && echo "$f"
+done
+mv vendor/emb/.git vendor/emb/.git.old 2>/dev/null && echo renamed; true`)
+	if out != "" {
+		t.Errorf("written inside:\n%s", out)
+	}
+
 	// --audit names the mounts.
 	a := runAudit(t, env, repo, "x86_64", "--", "true")
 	var got []string
@@ -199,7 +219,8 @@ try commit git -c user.name=T -c user.email=t@example.com commit -q -am change
 	}
 	want := []string{"bind .git", "ro-bind .git/hooks", "ro-bind .git/config", "bind .git/modules", "bind .git/modules/libs",
 		"bind .git/modules/libs/lib", "ro-bind .git/modules/libs/lib/hooks", "ro-bind .git/modules/libs/lib/config",
-		"bind libs", "bind libs/lib", "ro-bind libs/lib/.git"}
+		"bind libs", "bind libs/lib", "ro-bind libs/lib/.git",
+		"bind .git/worktrees", "bind .git/worktrees/linked", "ro-bind .git/worktrees/linked/commondir"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("--audit's mounts in the project:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
