@@ -8,6 +8,11 @@
 # Functions from the environment (BASH_FUNC_name%%) would stand in for the
 # builtins below, cd above all (a wrapper that sources what it finds where
 # it goes would run a project's file on the host): gone, before anything.
+# First those that would stand in for the ones that remove them, in POSIX
+# mode, where unset (a special builtin) comes before any function.
+POSIXLY_CORRECT=1
+unset -f builtin compgen mapfile unset
+unset POSIXLY_CORRECT
 if builtin compgen -A function >/dev/null; then
   builtin mapfile -t funcs < <(builtin compgen -A function)
   builtin unset -f -- "${funcs[@]}"
@@ -372,10 +377,13 @@ stores=("${names[@]}") # claudebox's store of per-project configs
 # sandboxed DIR: DIR (a physical path) is, or lies in, a directory a sandbox
 # writes: this run's project or Claude's config, claudebox's store (every
 # project's config), or a project of an earlier run (noted in the store:
-# projects/ by default, tops/ for each git work tree's top). What the host
-# runs or mounts from there, the sandbox could have swapped.
+# projects/ by default, ran/ with CLAUDEBOX_CONFIG_DIR, tops/ for each git
+# work tree's top; by the SHA-256 of a path too long for a file name, which
+# before PATH is safe (sha256sum is looked up on it) counts as one). What
+# the host runs or mounts from there, the sandbox could have swapped.
+path_safe=0
 sandboxed() {
-  local d=$1 key store
+  local d=$1 key store LC_ALL=C # (${#...} counts bytes)
   if holds "$project" "$d" || { [ -n "$config_base" ] && holds "$config_base" "$d"; }; then return 0; fi
   for store in "${stores[@]}"; do
     if holds "$store" "$d"; then return 0; fi
@@ -383,8 +391,13 @@ sandboxed() {
   while [ -n "$d" ]; do
     key=${d//%/%25}
     key=${key//\//%2F}
+    if [ "${#key}" -gt 240 ]; then
+      [ "$path_safe" = 1 ] || return 0
+      read -r key _ < <(sha256sum <<<"$d" 2>/dev/null) || return 0
+      key=sha256-$key
+    fi
     for store in "${stores[@]}"; do
-      if [ -d "$store/projects/$key" ] || [ -d "$store/tops/$key" ]; then return 0; fi
+      if [ -d "$store/projects/$key" ] || [ -d "$store/ran/$key" ] || [ -d "$store/tops/$key" ]; then return 0; fi
     done
     d=${d%/*}
   done
@@ -408,18 +421,22 @@ check_dirs() {
       die 1 "refusing to mount $project read-write: it holds $dir, where other programs keep their credentials and state; cd into a project or pass --project DIR"
     fi
   done
-  # Nor where well-known secrets are kept (by every name of the home).
-  local h
+  # Nor where well-known secrets are kept (by every name of the home; one
+  # that is a symbolic link, as stow makes them, also where it leads).
+  local h s done_h=""
   for h in "$home" "$home_phys" ${home_pw:+"$home_pw"}; do
-    case "$project/" in "$h"/.*)
-      for dir in .ssh .gnupg .age .aws .azure .kube .docker .password-store .terraform.d \
-        .config/age .config/sops .config/gh .config/gcloud; do
-        if holds "$h/$dir" "$project"; then
-          die 1 "refusing to mount $project read-write: it is in ~/$dir, where secrets are kept; cd into a project or pass --project DIR"
-        fi
-      done
-      ;;
-    esac
+    case "$done_h" in *"|$h|"*) continue ;; esac
+    done_h+="|$h|"
+    for s in .ssh .gnupg .age .aws .azure .kube .docker .password-store .terraform.d \
+      .config/age .config/sops .config/gh .config/gcloud; do
+      case "$project/" in "$h/$s"/*)
+        die 1 "refusing to mount $project read-write: it is in ~/$s, where secrets are kept; cd into a project or pass --project DIR"
+        ;;
+      esac
+      if [ -L "$h/$s" ] && physical "$h/$s" && overlap "$canon" "$project"; then
+        die 1 "refusing to mount $project read-write: it overlaps $canon, where ~/$s leads, where secrets are kept; cd into a project or pass --project DIR"
+      fi
+    done
   done
   for dir in "${host_claude[@]}"; do
     if overlap "$dir" "$project"; then
@@ -510,6 +527,7 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
     ;;
   esac
   case "$dir" in
+  /usr/src/* | /usr/local/src/*) ;; # (projects may lie there: as below)
   /nix/store/* | /usr/* | /bin | /sbin)
     # (By name only: a cd each would show in the start-up time.)
     case "$dir/" in "$project"/* | "$config_base"/*)
@@ -517,7 +535,11 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
       continue
       ;;
     esac
+    kept+=("$dir")
+    continue
     ;;
+  esac
+  case "$dir" in
   /*)
     phys=$dir
     if cd -P -- "$dir" 2>/dev/null; then
@@ -548,6 +570,7 @@ if [ "$fixed" = 1 ]; then
   PATH="${host_path[*]}"
   unset IFS
 fi
+path_safe=1
 cd / # (and none of the directories the checks entered is the current one)
 hash -- "${tools[@]}" "${net_tools[@]}" 2>/dev/null || : # one PATH search each, missing ones skipped
 
@@ -806,6 +829,7 @@ git_read() {
       section=${section//[[:space:]]/}
       section=${section#[}
       case "$git_want" in *" $section."*) wanted=1 ;; *) wanted=0 ;; esac
+      case "$section" in include | includeif*) wanted=1 ;; esac
       line=${line#*]} # a key may follow on the same line
       line=${line#"${line%%[![:space:]]*}"}
       [ -n "$line" ] || continue
@@ -817,37 +841,66 @@ git_read() {
     key=${line%%=*}
     key=$section.${key//[[:space:]]/}
     key=${key,,}
+    case "$key" in
+    include.path | includeif*.path)
+      # (Whatever its condition: for what git on the host may read.)
+      git_value "${line#*=}"
+      case "$value" in
+      \~/*) value=$home/${value#\~/} ;;
+      /*) ;;
+      ?*) value=${1%/*}/$value ;;
+      *) continue ;;
+      esac
+      git_incs+=("$value")
+      continue
+      ;;
+    esac
     case "$git_want" in *" $key "*) ;; *) continue ;; esac
     git_value "${line#*=}"
     git_got[$key]=$value
+    if [ "$key" = core.hookspath ]; then git_hooks+=("$value"); fi
   done
 }
-# Git reads the XDG file first, then ~/.gitconfig, whose values win. (The
-# system's /etc/gitconfig first of all, for core.hooksPath below.)
-git_read /etc/gitconfig
-git_hooks=${git_got[core.hookspath]-}
-git_got=()
-for file in "$xdg_config/git/config" "$home/.gitconfig"; do git_read "$file"; done
+# Git reads the XDG file first, then ~/.gitconfig, whose values win (or
+# GIT_CONFIG_GLOBAL instead); the identity comes from these. Every
+# core.hooksPath any config of git's on the host sets, the system's, those
+# of their includes and of GIT_CONFIG_COUNT's pairs too, is kept in
+# git_hooks for the hooks' guard below; includes in git_incs.
+git_hooks=() git_incs=()
+if [ -n "${GIT_CONFIG_GLOBAL:-}" ]; then
+  git_read "$GIT_CONFIG_GLOBAL"
+else
+  for file in "$xdg_config/git/config" "$home/.gitconfig"; do git_read "$file"; done
+fi
 git_name=${git_got[user.name]-}
 git_email=${git_got[user.email]-}
-git_hooks=${git_got[core.hookspath]-$git_hooks}
+if [ -z "${GIT_CONFIG_NOSYSTEM:-}" ]; then git_read "${GIT_CONFIG_SYSTEM:-/etc/gitconfig}"; fi
+if [[ ${GIT_CONFIG_COUNT:-} =~ ^[0-9]{1,3}$ ]]; then
+  for ((i = 0; i < GIT_CONFIG_COUNT; i++)); do
+    name=GIT_CONFIG_KEY_$i
+    value=GIT_CONFIG_VALUE_$i
+    if [ "${!name,,}" = core.hookspath ] && [ -n "${!value-}" ]; then git_hooks+=("${!value}"); fi
+  done
+fi
 
 # --- the project's git metadata ----------------------------------------------
 # Git on the host runs what a repository's metadata names: its hooks, and the
 # commands of its config (core.fsmonitor on a plain `git status`, which a
 # shell prompt runs at every cd; core.pager, core.sshCommand, aliases,
 # filters). A sandbox that wrote those would run code on the host, where
-# every secret is. So the project's hooks and config (and its submodules')
-# are read-only inside, and each directory on the way to them is a mount
-# point of its own, which cannot be renamed away and replaced by another
-# (the .git directory above all). Commits, branches and the rest of git's
-# work go on; `git config` and hook installers fail inside. (Anthropic's
-# sandbox-runtime does the same. It is no boundary against a sandbox that
-# knows git well: see the README, Not covered.)
+# every secret is. So the project's hooks and config (and its submodules',
+# the files that send git to another git directory, the hooks directories
+# any config names and the files configs include, when these are in the
+# project) are read-only inside, and each directory on the way to them is a
+# mount point of its own, which cannot be renamed away and replaced by
+# another (the .git directory above all). Commits, branches and the rest of
+# git's work go on; `git config` and hook installers fail inside.
+# (Anthropic's sandbox-runtime does the same. It is no boundary against a
+# sandbox that knows git well: see the README, Not covered.)
 # Each is opened where it is checked, from the project's descriptor down,
 # and bwrap mounts the descriptors; a symbolic link on the way stops the run
 # (what it names could change once checked).
-declare -A pinned=()
+declare -A pinned=() guarded=() readonly_dirs=()
 git_args=() git_mounts=() git_fds="" # (mounted after the project, below)
 US=$'\x1f' # (the separator of the fields of mounts, for --audit)
 git_fail() { # git_fail PATH WHAT
@@ -858,8 +911,8 @@ git_fail() { # git_fail PATH WHAT
 # point on the host: an empty directory or file). Walked from the project's
 # descriptor by the descriptors of the directories on the way (no cd: bash
 # reads each component of a path as a link), each the entry of its name in
-# the one before, and no link.
-declare -A guarded=()
+# the one before, and no link. (A directory made read-only already holds
+# what lies below it read-only: no mount there, which would undo that.)
 guard() {
   local rest=$1 at="" comp fd=20 next path
   if [ -n "${guarded[$1]-}" ]; then return 0; fi
@@ -869,6 +922,7 @@ guard() {
     rest=${rest#"$comp"}
     rest=${rest#/}
     at+=$comp
+    if [ -n "${readonly_dirs[$at]-}" ]; then break; fi
     path=/proc/self/fd/$fd/$comp
     if [ -L "$path" ]; then git_fail "$project/$at" "is a symbolic link"; fi
     if [ ! -e "$path" ]; then
@@ -878,6 +932,7 @@ guard() {
       else
         git_args+=(--tmpfs "$project/$at" --remount-ro "$project/$at")
         git_mounts+=("tmpfs$US(empty, read-only)$US$project/$at")
+        readonly_dirs[$at]=1
       fi
       break
     fi
@@ -886,7 +941,7 @@ guard() {
     else
       [ -d "$path" ] || die 1 "$project/$at is not a directory, as git expects; check it"
     fi
-    { exec {next}<"$path"; } 2>/dev/null || die 1 "cannot open $project/$at; check its permissions"
+    { exec {next}<"$path"; } 2>/dev/null || die 1 "cannot open $project/$at (too many submodules?); check its permissions"
     if [ -L "$path" ] || [ ! "/proc/self/fd/$next" -ef "$path" ]; then
       die 1 "$project/$at changed while claudebox checked it; run claudebox again"
     fi
@@ -896,6 +951,7 @@ guard() {
       git_args+=(--ro-bind-fd "$fd" "$project/$at")
       git_mounts+=("ro-bind$US$project/$at$US$project/$at")
       git_fds+=" $fd"
+      if [ "$2" = dir ]; then readonly_dirs[$at]=1; fi
       break
     fi
     if [ -z "${pinned[$at]-}" ]; then
@@ -906,6 +962,7 @@ guard() {
     fi
     at+=/
   done
+  if [ "$fd" != 20 ] && [ "${pinned[$at]-}" != "$fd" ] && [[ " $git_fds " != *" $fd "* ]]; then exec {fd}<&-; fi
 }
 # lexical PATH sets lexical to PATH with . and .. taken off by name, not
 # through the file system (which follows symbolic links first).
@@ -924,9 +981,9 @@ lexical() {
   done
   lexical="/${parts[*]}"
 }
-# in_project PATH: PATH (absolute, or relative to DIR) read lexically is in
-# the project; rel is its path there.
-in_project() { # in_project PATH DIR
+# in_project PATH DIR: PATH (absolute, or relative to DIR) read lexically is
+# in the project; rel is its path there.
+in_project() {
   case "$1" in
   /*) lexical "$1" ;;
   *) lexical "$2/$1" ;;
@@ -936,28 +993,65 @@ in_project() { # in_project PATH DIR
   case "$lexical" in "$project"/*) rel=${lexical#"$project"/} && return 0 ;; esac
   return 1
 }
-# git_modules DIR DEPTH: the git directories of the submodules below DIR,
-# the project's .git/modules (by name, which may hold /) and theirs.
+# in_tree PATH DIR: the same, or by the physical path of the part of PATH
+# that exists (a path through a link to the project, /home for /var/home).
+in_tree() {
+  local p rest=""
+  in_project "$1" "$2" && return 0
+  p=$lexical
+  while [ -n "$p" ] && [ ! -e "$p" ]; do
+    rest=/${p##*/}$rest
+    p=${p%/*}
+  done
+  physical "${p:-/}" || return 1
+  in_project "${canon%/}$rest" /
+}
+git_wts=("") # the work trees in the project ("", its top; submodules')
+# git_gitdir DIR: a git directory in the project (DIR, relative): its hooks,
+# its config and the files that send git to another git directory (its own,
+# and its linked work trees', which live elsewhere) read-only; its config
+# read for core.hooksPath, includes and its work tree.
+git_gitdir() {
+  local d=$1 w file
+  guard "$d/hooks" dir
+  guard "$d/config" file
+  for file in commondir config.worktree; do
+    if [ -e "$project/$d/$file" ] || [ -L "$project/$d/$file" ]; then guard "$d/$file" file; fi
+  done
+  for w in "$project/$d"/worktrees/* "$project/$d"/worktrees/.[!.]*; do
+    if [ -L "$w" ]; then git_fail "$w" "is a symbolic link"; fi
+    [ -d "$w" ] || continue
+    for file in commondir config.worktree; do
+      if [ -e "$w/$file" ] || [ -L "$w/$file" ]; then guard "${w#"$project/"}/$file" file; fi
+    done
+  done
+  git_got=()
+  git_read "$project/$d/config"
+  # A submodule's work tree, whose .git file names this directory.
+  if [ "$d" != .git ] && [ -n "${git_got[core.worktree]-}" ] && in_tree "${git_got[core.worktree]}" "$project/$d" && [ -n "$rel" ]; then
+    git_wts+=("$rel")
+    if [ -f "$project/$rel/.git" ] || [ -L "$project/$rel/.git" ]; then guard "$rel/.git" file; fi
+  fi
+}
+# git_modules DIR DEPTH: every git directory below DIR (.git/modules, where
+# a submodule's name may hold /, and theirs): each directory with a HEAD, a
+# config or objects, as git may take any.
+git_dirs=0
 git_modules() {
   local d
-  [ "$2" -lt 8 ] || return 0
+  [ "$2" -le 16 ] || die 1 "$project/$1 lies deeper than 16 directories below .git/modules; claudebox keeps the hooks and config of each submodule read-only, and stops here; remove what you do not use"
   for d in "$project/$1"/* "$project/$1"/.[!.]*; do
-    if [ ! -d "$d" ] || [ -L "$d" ]; then continue; fi
+    if [ -L "$d" ]; then git_fail "$d" "is a symbolic link"; fi
+    [ -d "$d" ] || continue
     d=${d#"$project/"}
-    if [ ! -f "$project/$d/HEAD" ]; then # a part of a name
+    if [ -e "$project/$d/HEAD" ] || [ -L "$project/$d/HEAD" ] || [ -e "$project/$d/config" ] || [ -d "$project/$d/objects" ]; then
+      git_dirs=$((git_dirs + 1))
+      [ "$git_dirs" -le 100 ] || die 1 "$project has more than 100 git directories of submodules; claudebox keeps each one's hooks and config read-only, and stops here (a sandbox may have made them); remove those you do not use"
+      git_gitdir "$d"
+      git_modules "$d/modules" $(($2 + 1))
+    else
       git_modules "$d" $(($2 + 1))
-      continue
     fi
-    guard "$d/hooks" dir
-    guard "$d/config" file
-    # Its work tree's .git, a file that names this directory.
-    git_got=()
-    git_read "$project/$d/config"
-    if [ -n "${git_got[core.worktree]-}" ] && in_project "${git_got[core.worktree]}" "$project/$d" &&
-      [ -n "$rel" ] && [ -f "$project/$rel/.git" ]; then
-      guard "$rel/.git" file
-    fi
-    git_modules "$d/modules" $(($2 + 1))
   done
 }
 if [ -L "/proc/self/fd/20/.git" ]; then
@@ -965,53 +1059,47 @@ if [ -L "/proc/self/fd/20/.git" ]; then
 elif [ -f "/proc/self/fd/20/.git" ]; then
   guard .git file # (a linked work tree's: names its git directory, outside)
 elif [ -d "/proc/self/fd/20/.git" ]; then
-  guard .git/hooks dir
-  guard .git/config file
-  for file in commondir config.worktree; do
-    if [ -e "/proc/self/fd/20/.git/$file" ] || [ -L "/proc/self/fd/20/.git/$file" ]; then guard ".git/$file" file; fi
-  done
-  # The hooks git on the host runs: core.hooksPath, when the repository's
-  # config (or the user's, or the system's) names a directory in the project.
-  git_got=()
-  git_read "/proc/self/fd/20/.git/config"
-  git_hooks=${git_got[core.hookspath]-$git_hooks}
-  case "$git_hooks" in \~/*) git_hooks=$home/${git_hooks#\~/} ;; esac
-  if [ -n "$git_hooks" ] && in_project "$git_hooks" "$project"; then
-    case "$rel" in
-    "" | .git) die 1 "core.hooksPath of $project is $git_hooks: any file the sandbox writes there would be a hook for git on the host; set it to a directory of hooks alone" ;;
-    .git/hooks) ;;
-    *) guard "$rel" dir ;;
-    esac
-  fi
+  git_gitdir .git
   git_modules .git/modules 0
-  # Submodules by .gitmodules too, whose .git may be a directory of its own
-  # (an embedded repository): `git status` above runs git in each.
+  # Submodules by .gitmodules too, whose .git may be a directory of their
+  # own (an embedded repository): `git status` at the top runs git in each.
   if [ -f /proc/self/fd/20/.gitmodules ]; then
     mapfile -t lines </proc/self/fd/20/.gitmodules
-    n=0
     for line in ${lines[@]+"${lines[@]}"}; do
       key=${line%%=*}
       key=${key//[[:space:]]/}
       if [ "${key,,}" != path ] || [ "$key" = "$line" ]; then continue; fi
       git_value "${line#*=}"
       if ! in_project "$value" "$project" || [ -z "$rel" ]; then continue; fi
-      n=$((n + 1))
-      [ "$n" -le 256 ] || break
+      git_dirs=$((git_dirs + 1))
+      [ "$git_dirs" -le 100 ] || die 1 "$project has more than 100 submodules; claudebox keeps each one's hooks and config read-only, and stops here; remove those you do not use"
       if [ -d "$project/$rel/.git" ] && [ ! -L "$project/$rel/.git" ]; then
-        guard "$rel/.git/hooks" dir
-        guard "$rel/.git/config" file
+        git_wts+=("$rel")
+        git_gitdir "$rel/.git"
+        git_modules "$rel/.git/modules" 1
       elif [ -f "$project/$rel/.git" ] || [ -L "$project/$rel/.git" ]; then
+        git_wts+=("$rel")
         guard "$rel/.git" file
       fi
     done
   fi
-  # Linked work trees (elsewhere) name the repository by their commondir
-  # here: pointed elsewhere, git there would take another's config.
-  for dir in /proc/self/fd/20/.git/worktrees/* /proc/self/fd/20/.git/worktrees/.[!.]*; do
-    if [ ! -d "$dir" ] || [ -L "$dir" ]; then continue; fi
-    dir=.git/worktrees/${dir##*/}
-    for file in commondir config.worktree; do
-      if [ -e "$project/$dir/$file" ] || [ -L "$project/$dir/$file" ]; then guard "$dir/$file" file; fi
+  # The files the configs include (any, whatever its condition), when they
+  # lie in the project; and what they set in turn.
+  for ((i = 0; i < ${#git_incs[@]} && i < 64; i++)); do
+    if in_tree "${git_incs[i]}" / && [ -n "$rel" ]; then guard "$rel" file; fi
+    git_read "${git_incs[i]}"
+  done
+  # The hooks directories any config names (relative ones in every work
+  # tree), when they lie in the project.
+  for dir in ${git_hooks[@]+"${git_hooks[@]}"}; do
+    case "$dir" in \~/*) dir=$home/${dir#\~/} ;; esac
+    for w in "${git_wts[@]}"; do
+      in_tree "$dir" "$project${w:+/$w}" || continue
+      case "/$rel/" in
+      */.git/ | "//") die 1 "core.hooksPath is $dir: in $project, any file the sandbox writes there would be a hook for git on the host; set it to a directory of hooks alone" ;;
+      esac
+      guard "$rel" dir
+      case "$dir" in /*) break ;; esac
     done
   done
 fi
@@ -1125,9 +1213,17 @@ fi
 
 # A project that is the top of a git work tree is noted as one in
 # claudebox's store (tops/, an empty directory no sandbox sees), for the
-# work-tree climb to stop at even once its .git is gone.
-if [ "$audit" = 0 ] && [ -e /proc/self/fd/20/.git ] && [ ! -d "${stores[0]}/tops/$pkey" ]; then
-  if (umask 077 && mkdir -p -- "${stores[0]}/tops/$pkey") 2>/dev/null && physical "${stores[0]}"; then
+# work-tree climb to stop at even once its .git is gone; and with a shared
+# config, every project (ran/), for sandboxed (above) to know it: by
+# default, its config in the store does.
+note=""
+if [ -e /proc/self/fd/20/.git ]; then
+  note=tops/$pkey
+elif [ "$config_var" = CLAUDEBOX_CONFIG_DIR ]; then
+  note=ran/$pkey
+fi
+if [ "$audit" = 0 ] && [ -n "$note" ] && [ ! -d "${stores[0]}/$note" ]; then
+  if (umask 077 && mkdir -p -- "${stores[0]}/$note") 2>/dev/null && physical "${stores[0]}"; then
     if overlap "$canon" "$project" || { [ "$config_var" = CLAUDEBOX_CONFIG_DIR ] && overlap "$canon" "$config_base"; }; then
       die 1 "claudebox's store ${stores[0]} is, by its physical path, $canon, which overlaps the project or the config directory; set XDG_DATA_HOME to a directory of its own"
     fi

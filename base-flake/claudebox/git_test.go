@@ -149,7 +149,7 @@ try commit git -c user.name=T -c user.email=t@example.com commit -q -am change
 	}
 	// Hooks anywhere in the project: refused.
 	gitRun(t, git, hooked, "config", "core.hooksPath", ".")
-	if r := claudebox(t, env, hooked, "--share-host-net", "--", "true"); r.Code != 1 || !strings.Contains(r.Stderr, "core.hooksPath of "+hooked+" is .: any file the sandbox writes there") {
+	if r := claudebox(t, env, hooked, "--share-host-net", "--", "true"); r.Code != 1 || r.Stderr != "claudebox: core.hooksPath is .: in "+hooked+", any file the sandbox writes there would be a hook for git on the host; set it to a directory of hooks alone\n" {
 		t.Errorf("core.hooksPath .: exit %d, %q", r.Code, r.Stderr)
 	}
 
@@ -217,11 +217,100 @@ mv vendor/emb/.git vendor/emb/.git.old 2>/dev/null && echo renamed; true`)
 			got = append(got, m.Type+" "+strings.TrimPrefix(m.Target, repo+"/"))
 		}
 	}
-	want := []string{"bind .git", "ro-bind .git/hooks", "ro-bind .git/config", "bind .git/modules", "bind .git/modules/libs",
+	want := []string{"bind .git", "ro-bind .git/hooks", "ro-bind .git/config",
+		"bind .git/worktrees", "bind .git/worktrees/linked", "ro-bind .git/worktrees/linked/commondir",
+		"bind .git/modules", "bind .git/modules/libs",
 		"bind .git/modules/libs/lib", "ro-bind .git/modules/libs/lib/hooks", "ro-bind .git/modules/libs/lib/config",
-		"bind libs", "bind libs/lib", "ro-bind libs/lib/.git",
-		"bind .git/worktrees", "bind .git/worktrees/linked", "ro-bind .git/worktrees/linked/commondir"}
+		"bind libs", "bind libs/lib", "ro-bind libs/lib/.git"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("--audit's mounts in the project:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// TestGitMetadataTwelfthReview: the ways around the guard of git's
+// metadata that a twelfth review found, each by a sandbox run whose write
+// must fail (or a run that must stop with one line).
+func TestGitMetadataTwelfthReview(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	git := oracle.Require(t, "git")
+	lib := filepath.Join(t.TempDir(), "lib")
+	os.MkdirAll(lib, 0o755)
+	gitRun(t, git, lib, "init", "-q")
+	gitRun(t, git, lib, "commit", "-q", "--allow-empty", "-m", "lib")
+	newRepo := func(t *testing.T, home, name string) string {
+		repo := filepath.Join(home, "src", name)
+		os.MkdirAll(repo, 0o755)
+		gitRun(t, git, repo, "init", "-q")
+		gitRun(t, git, repo, "commit", "-q", "--allow-empty", "-m", "init")
+		return repo
+	}
+	t.Run("hooks path that is a submodule", func(t *testing.T) {
+		home, _ := project(t)
+		env := baseEnv(home, claudeDir(t))
+		repo := newRepo(t, home, "app")
+		gitRun(t, git, repo, "submodule", "add", "-q", lib, "tools/hooks")
+		gitRun(t, git, repo, "config", "core.hooksPath", "tools/hooks")
+		if out := mustRun(t, env, repo, "--share-host-net", "--", "sh", "-c", "echo x > tools/hooks/pre-commit 2>/dev/null && echo hook; true"); out != "" {
+			t.Errorf("inside: %q", out)
+		}
+	})
+	t.Run("hooks path through a linked parent", func(t *testing.T) {
+		home, _ := project(t)
+		env := baseEnv(home, claudeDir(t))
+		repo := newRepo(t, home, "app")
+		os.Mkdir(filepath.Join(repo, ".githooks"), 0o755)
+		link := filepath.Join(t.TempDir(), "link")
+		os.Symlink(filepath.Dir(repo), link)
+		gitRun(t, git, repo, "config", "core.hooksPath", filepath.Join(link, "app", ".githooks"))
+		if out := mustRun(t, env, repo, "--share-host-net", "--", "sh", "-c", "echo x > .githooks/pre-commit 2>/dev/null && echo hook; true"); out != "" {
+			t.Errorf("inside: %q", out)
+		}
+	})
+	t.Run("hooks path from an include and from GIT_CONFIG_COUNT", func(t *testing.T) {
+		home, _ := project(t)
+		repo := newRepo(t, home, "app")
+		for _, d := range []string{".githooks", ".husky"} {
+			os.Mkdir(filepath.Join(repo, d), 0o755)
+		}
+		writeFile(t, filepath.Join(home, ".gitconfig"), "[includeIf \"gitdir:~/src/\"]\n\tpath = ~/.gitinc\n")
+		writeFile(t, filepath.Join(home, ".gitinc"), "[core]\n\thooksPath = .githooks\n")
+		// And an include in the project, from the repository's config.
+		gitRun(t, git, repo, "config", "include.path", "../shared.gitconfig")
+		writeFile(t, filepath.Join(repo, "shared.gitconfig"), "[user]\n\tname = Shared\n")
+		env := append(baseEnv(home, claudeDir(t)), "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=core.hooksPath", "GIT_CONFIG_VALUE_0=.husky")
+		out := mustRun(t, env, repo, "--share-host-net", "--", "sh", "-c",
+			"for f in .githooks/pre-commit .husky/pre-commit shared.gitconfig; do echo x >> $f 2>/dev/null && echo $f; done; true")
+		if out != "" {
+			t.Errorf("inside, written:\n%s", out)
+		}
+	})
+	t.Run("a submodule's HEAD as a link, a link in .git/modules", func(t *testing.T) {
+		home, _ := project(t)
+		env := baseEnv(home, claudeDir(t))
+		repo := newRepo(t, home, "app")
+		gitRun(t, git, repo, "submodule", "add", "-q", lib, "plain")
+		mod := filepath.Join(repo, ".git", "modules", "plain")
+		os.Remove(filepath.Join(mod, "HEAD"))
+		os.Symlink("refs/heads/master", filepath.Join(mod, "HEAD"))
+		if out := mustRun(t, env, repo, "--share-host-net", "--", "sh", "-c", "echo x >> .git/modules/plain/config 2>/dev/null && echo config; true"); out != "" {
+			t.Errorf("with HEAD a link, inside: %q", out)
+		}
+		os.Symlink(t.TempDir(), filepath.Join(repo, ".git", "modules", "elsewhere"))
+		r := claudebox(t, env, repo, "--share-host-net", "--", "true")
+		if r.Code != 1 || !strings.HasPrefix(r.Stderr, "claudebox: "+filepath.Join(repo, ".git", "modules", "elsewhere")+" is a symbolic link, which the sandbox could point elsewhere") {
+			t.Errorf("a link in .git/modules: exit %d, %q", r.Code, r.Stderr)
+		}
+	})
+	t.Run("many git directories planted", func(t *testing.T) {
+		home, _ := project(t)
+		env := baseEnv(home, claudeDir(t))
+		repo := newRepo(t, home, "app")
+		for i := 0; i < 101; i++ {
+			writeFile(t, filepath.Join(repo, ".git", "modules", "m"+strings.Repeat("x", i), "HEAD"), "ref: refs/heads/master\n")
+		}
+		r := claudebox(t, env, repo, "--share-host-net", "--", "true")
+		if r.Code != 1 || r.Stderr != "claudebox: "+repo+" has more than 100 git directories of submodules; claudebox keeps each one's hooks and config read-only, and stops here (a sandbox may have made them); remove those you do not use\n" {
+			t.Errorf("101 git directories: exit %d, %q", r.Code, r.Stderr)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package claudebox_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,6 +92,66 @@ func TestHostPathsFromSandboxedPlaces(t *testing.T) {
 			t.Errorf("tools in another project's bin/ ran on the host: %s", b)
 		}
 	})
+	t.Run("PATH in a project of a shared config, or of a long path", func(t *testing.T) {
+		// Earlier projects are known whatever their config, and by the
+		// SHA-256 of a path too long for a file name.
+		home, proj, env := setup(t)
+		shared := filepath.Join(t.TempDir(), "shared")
+		long := filepath.Join(home, strings.Repeat("d", 100), strings.Repeat("e", 100), strings.Repeat("f", 60))
+		for _, c := range []struct {
+			dir string
+			env []string
+		}{{filepath.Join(home, "p5"), append(env[:len(env):len(env)], "CLAUDEBOX_CONFIG_DIR="+shared)}, {long, env}} {
+			os.MkdirAll(filepath.Join(c.dir, "bin"), 0o755)
+			mustRun(t, c.env, c.dir, "--share-host-net", "--", "true") // a project now
+			ran := filepath.Join(t.TempDir(), "ran")
+			writeFile(t, filepath.Join(c.dir, "bin", "bwrap"), "#!/bin/sh\necho bwrap >>"+ran+"\nexit 1\n")
+			os.Chmod(filepath.Join(c.dir, "bin", "bwrap"), 0o755)
+			os.Symlink(filepath.Join(home, ".git-credentials"), filepath.Join(c.dir, "ca.pem"))
+			mustRun(t, append(env, "PATH="+filepath.Join(c.dir, "bin")+":"+hostPath(claudeDir(t))), proj, "--share-host-net", "--", "true")
+			if b, err := os.ReadFile(ran); err == nil {
+				t.Errorf("a tool in %s ran on the host: %s", c.dir, b)
+			}
+			r := claudebox(t, append(env, "SSL_CERT_FILE="+filepath.Join(c.dir, "ca.pem")), proj, "--share-host-net", "--", "cat", filepath.Join(c.dir, "ca.pem"))
+			if r.Code != 1 || strings.Contains(r.Stdout, marker) || !strings.Contains(r.Stderr, "where a sandbox writes") {
+				t.Errorf("SSL_CERT_FILE in %s: exit %d, %q %q", c.dir, r.Code, r.Stdout, r.Stderr)
+			}
+		}
+	})
+	t.Run("PATH in a project in /usr/src", func(t *testing.T) {
+		// Entries in /usr are taken by name, but /usr/src may hold
+		// projects. In a mount namespace of its own with a tmpfs there.
+		if os.Getuid() != 0 {
+			t.Skip("needs root for a private tmpfs on /usr/src")
+		}
+		unshare := oracle.Require(t, "unshare")
+		_, proj, env := setup(t)
+		ran := filepath.Join(t.TempDir(), "ran")
+		sh := `set -e; mount -t tmpfs none /usr/src; mkdir -p /usr/src/p/bin; cd /usr/src/p
+bash "$SCRIPT" --share-host-net -- true
+printf '#!/bin/sh\necho bwrap >>%s\nexit 1\n' "$RAN" >bin/bwrap; chmod +x bin/bwrap
+cd "$PROJ"; PATH=/usr/src/p/bin:$PATH bash "$SCRIPT" --share-host-net -- true`
+		cmd := exec.Command(unshare, "--mount", "sh", "-c", sh)
+		cmd.Env = append(env, "RAN="+ran, "SCRIPT="+script, "PROJ="+proj)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("claudebox with /usr/src/p/bin on PATH: %v\n%s", err, out)
+		}
+		if b, err := os.ReadFile(ran); err == nil {
+			t.Errorf("a tool of the project /usr/src/p ran on the host: %s", b)
+		}
+	})
+	t.Run("a home of secrets that is a link", func(t *testing.T) {
+		home, _, env := setup(t)
+		real := filepath.Join(t.TempDir(), "gnupg")
+		writeFile(t, filepath.Join(real, "private.key"), marker+"\n")
+		os.Symlink(real, filepath.Join(home, ".gnupg"))
+		for _, dir := range []string{real, filepath.Dir(real)} {
+			r := claudebox(t, env, dir, "--project", ".", "--share-host-net", "--", "true")
+			if r.Code != 1 || r.Stderr != "claudebox: refusing to mount "+dir+" read-write: it overlaps "+real+", where ~/.gnupg leads, where secrets are kept; cd into a project or pass --project DIR\n" {
+				t.Errorf("in %s: exit %d, %q", dir, r.Code, r.Stderr)
+			}
+		}
+	})
 	t.Run("a project where secrets are kept", func(t *testing.T) {
 		home, proj, env := setup(t)
 		for _, dir := range []string{".ssh", ".config/gh", ".aws/sso"} {
@@ -113,8 +174,8 @@ func TestHostPathsFromSandboxedPlaces(t *testing.T) {
 	})
 	t.Run("functions from the environment", func(t *testing.T) {
 		_, proj, env := setup(t)
-		env = append(env, "BASH_FUNC_cd%%=() { echo wrapper >&2; builtin cd \"$@\"; }",
-			"BASH_FUNC_exec%%=() { echo wrapper >&2; }")
+		env = append(env, "BASH_FUNC_cd%%=() { echo wrapper >&2; command cd \"$@\"; }",
+			"BASH_FUNC_exec%%=() { echo wrapper >&2; }", "BASH_FUNC_builtin%%=() { :; }", "BASH_FUNC_unset%%=() { :; }")
 		r := claudebox(t, env, proj, "--share-host-net", "--", "true")
 		if r.Code != 0 || strings.Contains(r.Stderr, "wrapper") {
 			t.Errorf("with cd and exec functions in the environment: exit %d, %q", r.Code, r.Stderr)
