@@ -382,6 +382,7 @@ stores=("${names[@]}") # claudebox's store of per-project configs
 # before PATH is safe (sha256sum is looked up on it) counts as one). What
 # the host runs or mounts from there, the sandbox could have swapped.
 path_safe=0
+declare -A not_project=() # directories known to be no earlier project
 sandboxed() {
   local d=$1 key store LC_ALL=C # (${#...} counts bytes)
   if holds "$project" "$d" || { [ -n "$config_base" ] && holds "$config_base" "$d"; }; then return 0; fi
@@ -389,6 +390,7 @@ sandboxed() {
     if holds "$store" "$d"; then return 0; fi
   done
   while [ -n "$d" ]; do
+    if [ -n "${not_project[$d]-}" ]; then return 1; fi # (and none above it)
     key=${d//%/%25}
     key=${key//\//%2F}
     if [ "${#key}" -gt 240 ]; then
@@ -401,9 +403,15 @@ sandboxed() {
     done
     d=${d%/*}
   done
+  d=$1
+  while [ -n "$d" ]; do
+    not_project[$d]=1
+    d=${d%/*}
+  done
   return 1
 }
 
+secrets_checked=0
 # check_dirs: the project and the config directory (as they are named now)
 # pass every rule; else stop.
 check_dirs() {
@@ -425,6 +433,7 @@ check_dirs() {
   # that is a symbolic link, as stow makes them, also where it leads).
   local h s done_h=""
   for h in "$home" "$home_phys" ${home_pw:+"$home_pw"}; do
+    [ "$secrets_checked" = 0 ] || break # (the project does not change)
     case "$done_h" in *"|$h|"*) continue ;; esac
     done_h+="|$h|"
     for s in .ssh .gnupg .age .aws .azure .kube .docker .password-store .terraform.d \
@@ -438,6 +447,7 @@ check_dirs() {
       fi
     done
   done
+  secrets_checked=1
   for dir in "${host_claude[@]}"; do
     if overlap "$dir" "$project"; then
       die 1 "refusing to mount $project read-write: it overlaps $dir, the config of Claude on the host, which runs the hooks and MCP servers written there outside any sandbox; cd into a project or pass --project DIR"
