@@ -447,6 +447,15 @@ check_dirs() {
       fi
     done
   done
+  # Nor a git directory (a bare repository, a .git), or one in it: its hooks
+  # and config are what git on the host runs.
+  dir=$project
+  while [ "$secrets_checked" = 0 ] && [ -n "$dir" ]; do
+    if { [ -f "$dir/HEAD" ] || [ -L "$dir/HEAD" ]; } && [ -d "$dir/objects" ] && [ -d "$dir/refs" ]; then
+      die 1 "refusing to mount $project read-write: it is or lies in $dir, a git directory, whose hooks and config git on the host runs; pass its work tree as --project"
+    fi
+    dir=${dir%/*}
+  done
   secrets_checked=1
   for dir in "${host_claude[@]}"; do
     if overlap "$dir" "$project"; then
@@ -523,8 +532,10 @@ set +o noglob
 # readlink, ...) is looked up on this PATH, and a project's bin/ first on
 # it (direnv's PATH_add) would run what the sandbox planted there. Entries
 # outside the system directories and the store are checked by their
-# physical path. An empty entry (the current directory, so the project) and
-# a relative one go too.
+# physical path, and kept so (by a name through a link, a sandbox could
+# swap the link between the check and the run: a thirteenth review's host
+# ran the sandbox's bwrap so). An empty entry (the current directory, so the
+# project) and a relative one go too.
 fixed=0
 case "${PATH:-}" in "" | :* | *: | *::*) fixed=1 ;; esac # (splitting drops an empty end)
 kept=()
@@ -537,7 +548,7 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
     ;;
   esac
   case "$dir" in
-  /usr/src/* | /usr/local/src/*) ;; # (projects may lie there: as below)
+  /usr/src/* | /usr/local/src/* | */./* | */../* | */. | */..) ;; # (as below)
   /nix/store/* | /usr/* | /bin | /sbin)
     # (By name only: a cd each would show in the start-up time.)
     case "$dir/" in "$project"/* | "$config_base"/*)
@@ -551,14 +562,20 @@ for dir in ${host_path[@]+"${host_path[@]}"}; do
   esac
   case "$dir" in
   /*)
-    phys=$dir
-    if cd -P -- "$dir" 2>/dev/null; then
-      canon "$PWD"
-      phys=$canon
+    # (One that cannot be entered holds no tool: it goes.)
+    if ! cd -P -- "$dir" 2>/dev/null; then
+      fixed=1
+      continue
     fi
+    canon "$PWD"
+    phys=$canon
     if sandboxed "$phys"; then
       fixed=1
       continue
+    fi
+    if [ "$phys" != "$dir" ]; then
+      dir=$phys
+      fixed=1
     fi
     ;;
   *)
@@ -815,7 +832,7 @@ git_value() {
 # in lower case, of sections with no subsection), into git_got; a later one
 # wins, as in git.
 declare -A git_got=()
-git_want=" user.name user.email core.hookspath core.worktree "
+git_want=" user.name user.email core.hookspath core.worktree init.templatedir extensions.worktreeconfig "
 git_read() {
   local continued=0 section="" wanted=0 key
   [ -f "$1" ] && [ -r "$1" ] || return 0
@@ -868,7 +885,10 @@ git_read() {
     case "$git_want" in *" $key "*) ;; *) continue ;; esac
     git_value "${line#*=}"
     git_got[$key]=$value
-    if [ "$key" = core.hookspath ]; then git_hooks+=("$value"); fi
+    case "$key" in
+    core.hookspath) git_hooks+=("$value") ;;
+    init.templatedir) git_tmpls+=("$value") ;;
+    esac
   done
 }
 # Git reads the XDG file first, then ~/.gitconfig, whose values win (or
@@ -876,15 +896,20 @@ git_read() {
 # core.hooksPath any config of git's on the host sets, the system's, those
 # of their includes and of GIT_CONFIG_COUNT's pairs too, is kept in
 # git_hooks for the hooks' guard below; includes in git_incs.
-git_hooks=() git_incs=()
+git_hooks=() git_incs=() git_tmpls=()
+git_files=() # the config files themselves (a dotfiles project may hold them)
 if [ -n "${GIT_CONFIG_GLOBAL:-}" ]; then
-  git_read "$GIT_CONFIG_GLOBAL"
+  git_files+=("$GIT_CONFIG_GLOBAL")
 else
-  for file in "$xdg_config/git/config" "$home/.gitconfig"; do git_read "$file"; done
+  git_files+=("$xdg_config/git/config" "$home/.gitconfig")
 fi
+for file in "${git_files[@]}"; do git_read "$file"; done
 git_name=${git_got[user.name]-}
 git_email=${git_got[user.email]-}
-if [ -z "${GIT_CONFIG_NOSYSTEM:-}" ]; then git_read "${GIT_CONFIG_SYSTEM:-/etc/gitconfig}"; fi
+if [ -z "${GIT_CONFIG_NOSYSTEM:-}" ]; then
+  git_files+=("${GIT_CONFIG_SYSTEM:-/etc/gitconfig}")
+  git_read "${GIT_CONFIG_SYSTEM:-/etc/gitconfig}"
+fi
 if [[ ${GIT_CONFIG_COUNT:-} =~ ^[0-9]{1,3}$ ]]; then
   for ((i = 0; i < GIT_CONFIG_COUNT; i++)); do
     name=GIT_CONFIG_KEY_$i
@@ -1009,6 +1034,11 @@ in_tree() {
   local p rest=""
   in_project "$1" "$2" && return 0
   p=$lexical
+  if [ -e "$p" ] && [ ! -d "$p" ]; then # a file: where its links lead
+    real_file "$p" || return 1
+    in_project "$real" /
+    return
+  fi
   while [ -n "$p" ] && [ ! -e "$p" ]; do
     rest=/${p##*/}$rest
     p=${p%/*}
@@ -1016,27 +1046,58 @@ in_tree() {
   physical "${p:-/}" || return 1
   in_project "${canon%/}$rest" /
 }
-git_wts=("") # the work trees in the project ("", its top; submodules')
+# real_file PATH: real is PATH's physical path, its links followed (readlink:
+# only for a link, rare).
+real_file() {
+  local p=$1 hops=0 target
+  while :; do
+    physical "${p%/*}/" || return 1
+    real=${canon%/}/${p##*/}
+    [ -L "$real" ] || return 0
+    hops=$((hops + 1))
+    [ "$hops" -le 40 ] || return 1
+    target=$(readlink -- "$real") || return 1
+    case "$target" in /*) p=$target ;; *) p=${canon%/}/$target ;; esac
+  done
+}
+# git_path VALUE: path is a path value of git's config (hooksPath,
+# templateDir, an include) with ~/ read; ~user/ and %(prefix)/ stop the run
+# (claudebox cannot tell where git would take them).
+git_path() {
+  path=$1
+  case "$path" in
+  \~/*) path=$home/${path#\~/} ;;
+  \~* | %\(prefix\)*) die 1 "a git config names $path, and claudebox cannot tell where git takes that; write it as an absolute path" ;;
+  esac
+}
+git_wts=("") # the work trees in the project ("", its top; submodules', linked ones)
 # git_gitdir DIR: a git directory in the project (DIR, relative): its hooks,
 # its config and the files that send git to another git directory (its own,
-# and its linked work trees', which live elsewhere) read-only; its config
+# and its linked work trees', which may live elsewhere) read-only; its config
 # read for core.hooksPath, includes and its work tree.
 git_gitdir() {
-  local d=$1 w file
-  guard "$d/hooks" dir
-  guard "$d/config" file
-  for file in commondir config.worktree; do
-    if [ -e "$project/$d/$file" ] || [ -L "$project/$d/$file" ]; then guard "$d/$file" file; fi
-  done
-  for w in "$project/$d"/worktrees/* "$project/$d"/worktrees/.[!.]*; do
-    if [ -L "$w" ]; then git_fail "$w" "is a symbolic link"; fi
-    [ -d "$w" ] || continue
-    for file in commondir config.worktree; do
-      if [ -e "$w/$file" ] || [ -L "$w/$file" ]; then guard "${w#"$project/"}/$file" file; fi
-    done
-  done
+  local d=$1 w file wtcfg=0 line
   git_got=()
   git_read "$project/$d/config"
+  case "${git_got[extensions.worktreeconfig]-}" in true | yes | on | 1) wtcfg=1 ;; esac
+  guard "$d/hooks" dir
+  guard "$d/config" file
+  if [ -e "$project/$d/commondir" ] || [ -L "$project/$d/commondir" ]; then guard "$d/commondir" file; fi
+  # (git reads config.worktree only with extensions.worktreeConfig: then a
+  # missing one too, which the sandbox could make.)
+  if [ "$wtcfg" = 1 ] || [ -e "$project/$d/config.worktree" ] || [ -L "$project/$d/config.worktree" ]; then guard "$d/config.worktree" file; fi
+  if [ -L "$project/$d/worktrees" ]; then git_fail "$project/$d/worktrees" "is a symbolic link"; fi
+  for w in "$project/$d"/worktrees/* "$project/$d"/worktrees/.[!.]* "$project/$d"/worktrees/..?*; do
+    if [ -L "$w" ]; then git_fail "$w" "is a symbolic link"; fi
+    [ -d "$w" ] || continue
+    if [ -e "$w/commondir" ] || [ -L "$w/commondir" ]; then guard "${w#"$project/"}/commondir" file; fi
+    if [ "$wtcfg" = 1 ] || [ -e "$w/config.worktree" ] || [ -L "$w/config.worktree" ]; then guard "${w#"$project/"}/config.worktree" file; fi
+    # A linked work tree in the project: its .git file, and its hooks path.
+    if [ -f "$w/gitdir" ] && [ ! -L "$w/gitdir" ] && read -r line <"$w/gitdir" && in_tree "${line%/.git}" / && [ -n "$rel" ]; then
+      git_wts+=("$rel")
+      if [ -e "$project/$rel/.git" ] || [ -L "$project/$rel/.git" ]; then guard "$rel/.git" file; fi
+    fi
+  done
   # A submodule's work tree, whose .git file names this directory.
   if [ "$d" != .git ] && [ -n "${git_got[core.worktree]-}" ] && in_tree "${git_got[core.worktree]}" "$project/$d" && [ -n "$rel" ]; then
     git_wts+=("$rel")
@@ -1045,14 +1106,17 @@ git_gitdir() {
 }
 # git_modules DIR DEPTH: every git directory below DIR (.git/modules, where
 # a submodule's name may hold /, and theirs): each directory with a HEAD, a
-# config or objects, as git may take any.
-git_dirs=0
+# config or objects, as git may take any. At most 1000 directories walked.
+git_dirs=0 git_walked=0
 git_modules() {
   local d
   [ "$2" -le 16 ] || die 1 "$project/$1 lies deeper than 16 directories below .git/modules; claudebox keeps the hooks and config of each submodule read-only, and stops here; remove what you do not use"
-  for d in "$project/$1"/* "$project/$1"/.[!.]*; do
+  if [ -L "$project/$1" ]; then git_fail "$project/$1" "is a symbolic link"; fi
+  for d in "$project/$1"/* "$project/$1"/.[!.]* "$project/$1"/..?*; do
     if [ -L "$d" ]; then git_fail "$d" "is a symbolic link"; fi
     [ -d "$d" ] || continue
+    git_walked=$((git_walked + 1))
+    [ "$git_walked" -le 1000 ] || die 1 "$project/.git/modules holds more than 1000 directories; claudebox keeps the hooks and config of each submodule read-only, and stops here (a sandbox may have made them); remove those you do not use"
     d=${d#"$project/"}
     if [ -e "$project/$d/HEAD" ] || [ -L "$project/$d/HEAD" ] || [ -e "$project/$d/config" ] || [ -d "$project/$d/objects" ]; then
       git_dirs=$((git_dirs + 1))
@@ -1064,16 +1128,31 @@ git_modules() {
     fi
   done
 }
+git_top=0
 if [ -L "/proc/self/fd/20/.git" ]; then
   git_fail "$project/.git" "is a symbolic link"
 elif [ -f "/proc/self/fd/20/.git" ]; then
-  guard .git file # (a linked work tree's: names its git directory, outside)
+  # A linked work tree's (or a submodule's): it names its git directory,
+  # outside, whose config (and its common one's) is read for the hooks path.
+  guard .git file
+  git_top=1
+  if read -r line </proc/self/fd/20/.git && [ "${line#gitdir: }" != "$line" ]; then
+    dir=${line#gitdir: }
+    case "$dir" in /*) ;; *) dir=$project/$dir ;; esac
+    git_read "$dir/config.worktree"
+    if read -r line <"$dir/commondir" 2>/dev/null; then
+      case "$line" in /*) dir=$line ;; *) dir=$dir/$line ;; esac
+    fi
+    git_read "$dir/config"
+  fi
 elif [ -d "/proc/self/fd/20/.git" ]; then
+  git_top=1
   git_gitdir .git
   git_modules .git/modules 0
   # Submodules by .gitmodules too, whose .git may be a directory of their
   # own (an embedded repository): `git status` at the top runs git in each.
-  if [ -f /proc/self/fd/20/.gitmodules ]; then
+  # (Git reads no .gitmodules that is a link: nor does claudebox.)
+  if [ -f /proc/self/fd/20/.gitmodules ] && [ ! -L /proc/self/fd/20/.gitmodules ] && [ -r /proc/self/fd/20/.gitmodules ]; then
     mapfile -t lines </proc/self/fd/20/.gitmodules
     for line in ${lines[@]+"${lines[@]}"}; do
       key=${line%%=*}
@@ -1093,23 +1172,35 @@ elif [ -d "/proc/self/fd/20/.git" ]; then
       fi
     done
   fi
-  # The files the configs include (any, whatever its condition), when they
-  # lie in the project; and what they set in turn.
-  for ((i = 0; i < ${#git_incs[@]} && i < 64; i++)); do
-    if in_tree "${git_incs[i]}" / && [ -n "$rel" ]; then guard "$rel" file; fi
-    git_read "${git_incs[i]}"
-  done
-  # The hooks directories any config names (relative ones in every work
-  # tree), when they lie in the project.
+fi
+# git's own config files, when they lie in the project (a dotfiles project:
+# ~/.gitconfig a link into it), and the files the configs include (any,
+# whatever the condition of an includeIf), with what they set in turn; and
+# the template directory, whose hooks a clone or init copies.
+for file in "${git_files[@]}"; do
+  if [ -e "$file" ] && real_file "$file" && in_project "$real" / && [ -n "$rel" ]; then guard "$rel" file; fi
+done
+for ((i = 0; i < ${#git_incs[@]} && i < 64; i++)); do
+  git_path "${git_incs[i]}"
+  if in_tree "$path" / && [ -n "$rel" ]; then guard "$rel" file; fi
+  git_read "$path"
+done
+for dir in ${git_tmpls[@]+"${git_tmpls[@]}"}; do
+  git_path "$dir"
+  if in_tree "$path" / && [ -n "$rel" ]; then guard "$rel" dir; fi
+done
+# The hooks directories any config names (relative ones in every work
+# tree), when they lie in the project.
+if [ "$git_top" = 1 ]; then
   for dir in ${git_hooks[@]+"${git_hooks[@]}"}; do
-    case "$dir" in \~/*) dir=$home/${dir#\~/} ;; esac
+    git_path "$dir"
     for w in "${git_wts[@]}"; do
-      in_tree "$dir" "$project${w:+/$w}" || continue
+      in_tree "$path" "$project${w:+/$w}" || continue
       case "/$rel/" in
       */.git/ | "//") die 1 "core.hooksPath is $dir: in $project, any file the sandbox writes there would be a hook for git on the host; set it to a directory of hooks alone" ;;
       esac
       guard "$rel" dir
-      case "$dir" in /*) break ;; esac
+      case "$path" in /*) break ;; esac
     done
   done
 fi

@@ -314,3 +314,127 @@ func TestGitMetadataTwelfthReview(t *testing.T) {
 		}
 	})
 }
+
+// TestGitMetadataThirteenthReview: the ways around the guard that a
+// thirteenth review found.
+func TestGitMetadataThirteenthReview(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	git := oracle.Require(t, "git")
+	lib := filepath.Join(t.TempDir(), "lib")
+	os.MkdirAll(lib, 0o755)
+	gitRun(t, git, lib, "init", "-q")
+	gitRun(t, git, lib, "commit", "-q", "--allow-empty", "-m", "lib")
+	newRepo := func(t *testing.T, home, name string) string {
+		repo := filepath.Join(home, "src", name)
+		os.MkdirAll(repo, 0o755)
+		gitRun(t, git, repo, "init", "-q")
+		gitRun(t, git, repo, "commit", "-q", "--allow-empty", "-m", "init")
+		return repo
+	}
+	tryWrite := func(t *testing.T, env []string, dir string, files ...string) {
+		t.Helper()
+		out := mustRun(t, env, dir, append([]string{"--share-host-net", "--", "sh", "-c", `for f; do (echo x >> "$f") 2>/dev/null && echo "$f"; done; true`, "sh"}, files...)...)
+		if out != "" {
+			t.Errorf("written inside:\n%s", out)
+		}
+	}
+	t.Run("PATH kept by its physical path", func(t *testing.T) {
+		home, _ := project(t)
+		env := baseEnv(home, claudeDir(t))
+		proj := filepath.Join(home, "proj")
+		os.MkdirAll(filepath.Join(proj, "evil", "bin"), 0o755)
+		os.Symlink("/usr", filepath.Join(proj, "lnk"))
+		mustRun(t, env, proj, "--share-host-net", "--", "true") // a project now
+		ran := filepath.Join(t.TempDir(), "ran")
+		writeFile(t, filepath.Join(proj, "evil", "bin", "bwrap"), "#!/bin/sh\necho bwrap >>"+ran+"\nexit 1\n")
+		os.Chmod(filepath.Join(proj, "evil", "bin", "bwrap"), 0o755)
+		other := filepath.Join(home, "other")
+		os.MkdirAll(other, 0o755)
+		for _, entry := range []string{filepath.Join(proj, "lnk", "bin"), "/usr/.." + filepath.Join(proj, "evil", "bin")} {
+			out := mustRun(t, append(env, "PATH="+entry+":"+hostPath(claudeDir(t))), other, "--share-host-net", "--", "sh", "-c", `echo "$PATH"`)
+			if strings.Contains(out, proj) {
+				t.Errorf("PATH=%s...: inside %q", entry, out)
+			}
+		}
+		if b, err := os.ReadFile(ran); err == nil {
+			t.Errorf("the sandbox's bwrap ran on the host: %s", b)
+		}
+	})
+	t.Run("a submodule named ..x", func(t *testing.T) {
+		home, _ := project(t)
+		repo := newRepo(t, home, "app")
+		gitRun(t, git, repo, "submodule", "add", "-q", "--name", "..x", lib, "sm")
+		tryWrite(t, baseEnv(home, claudeDir(t)), repo, ".git/modules/..x/config", ".git/modules/..x/hooks/post-checkout")
+	})
+	t.Run("a git directory as the project", func(t *testing.T) {
+		home, _ := project(t)
+		env := baseEnv(home, claudeDir(t))
+		repo := newRepo(t, home, "app")
+		bare := filepath.Join(home, "src", "bare.git")
+		gitRun(t, git, filepath.Dir(bare), "clone", "-q", "--bare", repo, bare)
+		for _, dir := range []string{filepath.Join(repo, ".git"), bare, filepath.Join(bare, "hooks")} {
+			gitDir := dir
+			if filepath.Base(dir) == "hooks" {
+				gitDir = filepath.Dir(dir)
+			}
+			r := claudebox(t, env, dir, "--project", ".", "--share-host-net", "--", "true")
+			if r.Code != 1 || r.Stderr != "claudebox: refusing to mount "+dir+" read-write: it is or lies in "+gitDir+", a git directory, whose hooks and config git on the host runs; pass its work tree as --project\n" {
+				t.Errorf("--project %s: exit %d, %q", dir, r.Code, r.Stderr)
+			}
+		}
+	})
+	t.Run("relative hooks paths in linked work trees", func(t *testing.T) {
+		home, _ := project(t)
+		env := baseEnv(home, claudeDir(t))
+		repo := newRepo(t, home, "app")
+		writeFile(t, filepath.Join(repo, ".githooks", "pre-commit"), "#!/bin/sh\n")
+		gitRun(t, git, repo, "add", ".githooks")
+		gitRun(t, git, repo, "commit", "-q", "-m", "hooks")
+		gitRun(t, git, repo, "config", "core.hooksPath", ".githooks")
+		gitRun(t, git, repo, "worktree", "add", "-q", "wt")
+		tryWrite(t, env, repo, "wt/.githooks/pre-commit", "wt/.git")
+		// The project a linked work tree elsewhere.
+		outside := filepath.Join(home, "src", "feature")
+		gitRun(t, git, repo, "worktree", "add", "-q", outside)
+		tryWrite(t, env, outside, ".githooks/pre-commit", ".git")
+	})
+	t.Run("config.worktree with the extension on", func(t *testing.T) {
+		home, _ := project(t)
+		repo := newRepo(t, home, "app")
+		gitRun(t, git, repo, "config", "extensions.worktreeConfig", "true")
+		gitRun(t, git, repo, "worktree", "add", "-q", filepath.Join(t.TempDir(), "wt"))
+		tryWrite(t, baseEnv(home, claudeDir(t)), repo, ".git/config.worktree", ".git/worktrees/wt/config.worktree")
+	})
+	t.Run("git's own config and templates in the project", func(t *testing.T) {
+		home, _ := project(t)
+		dots := filepath.Join(home, "dots")
+		writeFile(t, filepath.Join(dots, "gitconfig"), "[init]\n\ttemplateDir = "+filepath.Join(dots, "template")+"\n")
+		os.MkdirAll(filepath.Join(dots, "template", "hooks"), 0o755)
+		os.Symlink(filepath.Join(dots, "gitconfig"), filepath.Join(home, ".gitconfig"))
+		tryWrite(t, baseEnv(home, claudeDir(t)), dots, "gitconfig", "template/hooks/post-checkout")
+	})
+	t.Run("paths claudebox cannot place", func(t *testing.T) {
+		home, _ := project(t)
+		repo := newRepo(t, home, "app")
+		gitRun(t, git, repo, "config", "core.hooksPath", "~root/../tmp/hooks")
+		r := claudebox(t, baseEnv(home, claudeDir(t)), repo, "--share-host-net", "--", "true")
+		if r.Code != 1 || r.Stderr != "claudebox: a git config names ~root/../tmp/hooks, and claudebox cannot tell where git takes that; write it as an absolute path\n" {
+			t.Errorf("hooksPath ~root/...: exit %d, %q", r.Code, r.Stderr)
+		}
+	})
+	t.Run("links where git keeps submodules", func(t *testing.T) {
+		home, _ := project(t)
+		env := baseEnv(home, claudeDir(t))
+		repo := newRepo(t, home, "app")
+		os.Symlink("/usr/share", filepath.Join(repo, ".git", "modules"))
+		r := claudebox(t, env, repo, "--share-host-net", "--", "true")
+		if r.Code != 1 || !strings.HasPrefix(r.Stderr, "claudebox: "+filepath.Join(repo, ".git", "modules")+" is a symbolic link,") {
+			t.Errorf(".git/modules a link: exit %d, %q", r.Code, r.Stderr)
+		}
+		os.Remove(filepath.Join(repo, ".git", "modules"))
+		os.Symlink("/etc/shadow", filepath.Join(repo, ".gitmodules"))
+		if r := claudebox(t, env, repo, "--share-host-net", "--", "true"); r.Code != 0 {
+			t.Errorf(".gitmodules a link: exit %d, %q", r.Code, r.Stderr)
+		}
+	})
+}
