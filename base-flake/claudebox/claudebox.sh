@@ -399,7 +399,7 @@ sandboxed() {
       key=sha256-$key
     fi
     for store in "${stores[@]}"; do
-      if [ -d "$store/projects/$key" ] || [ -d "$store/ran/$key" ] || [ -d "$store/tops/$key" ]; then return 0; fi
+      if [ -d "$store/projects/$key" ] || [ -d "$store/ran/$key" ] || [ -d "$store/tops/$key" ] || [ -d "$store/cfgs/$key" ]; then return 0; fi
     done
     d=${d%/*}
   done
@@ -910,11 +910,17 @@ if [ -z "${GIT_CONFIG_NOSYSTEM:-}" ]; then
   git_files+=("${GIT_CONFIG_SYSTEM:-/etc/gitconfig}")
   git_read "${GIT_CONFIG_SYSTEM:-/etc/gitconfig}"
 fi
+if [ -n "${GIT_TEMPLATE_DIR:-}" ]; then git_tmpls+=("$GIT_TEMPLATE_DIR"); fi
 if [[ ${GIT_CONFIG_COUNT:-} =~ ^[0-9]{1,3}$ ]]; then
   for ((i = 0; i < GIT_CONFIG_COUNT; i++)); do
     name=GIT_CONFIG_KEY_$i
     value=GIT_CONFIG_VALUE_$i
-    if [ "${!name,,}" = core.hookspath ] && [ -n "${!value-}" ]; then git_hooks+=("${!value}"); fi
+    [ -n "${!value-}" ] || continue
+    case "${!name,,}" in
+    core.hookspath) git_hooks+=("${!value}") ;;
+    init.templatedir) git_tmpls+=("${!value}") ;;
+    include.path | includeif.*.path) git_incs+=("${!value}") ;;
+    esac
   done
 fi
 
@@ -1034,7 +1040,7 @@ in_tree() {
   local p rest=""
   in_project "$1" "$2" && return 0
   p=$lexical
-  if [ -e "$p" ] && [ ! -d "$p" ]; then # a file: where its links lead
+  if [ -L "$p" ] || { [ -e "$p" ] && [ ! -d "$p" ]; }; then # a file (or a link): where it leads
     real_file "$p" || return 1
     in_project "$real" /
     return
@@ -1087,9 +1093,13 @@ git_gitdir() {
   # missing one too, which the sandbox could make.)
   if [ "$wtcfg" = 1 ] || [ -e "$project/$d/config.worktree" ] || [ -L "$project/$d/config.worktree" ]; then guard "$d/config.worktree" file; fi
   if [ -L "$project/$d/worktrees" ]; then git_fail "$project/$d/worktrees" "is a symbolic link"; fi
+  if [ "$wtcfg" = 1 ]; then git_read "$project/$d/config.worktree"; fi
   for w in "$project/$d"/worktrees/* "$project/$d"/worktrees/.[!.]* "$project/$d"/worktrees/..?*; do
     if [ -L "$w" ]; then git_fail "$w" "is a symbolic link"; fi
     [ -d "$w" ] || continue
+    git_dirs=$((git_dirs + 1))
+    [ "$git_dirs" -le 100 ] || die 1 "$project has more than 100 git directories of submodules and work trees; claudebox keeps each one's hooks and config read-only, and stops here (a sandbox may have made them); remove those you do not use (git worktree prune)"
+    if [ "$wtcfg" = 1 ]; then git_read "$w/config.worktree"; fi
     if [ -e "$w/commondir" ] || [ -L "$w/commondir" ]; then guard "${w#"$project/"}/commondir" file; fi
     if [ "$wtcfg" = 1 ] || [ -e "$w/config.worktree" ] || [ -L "$w/config.worktree" ]; then guard "${w#"$project/"}/config.worktree" file; fi
     # A linked work tree in the project: its .git file, and its hooks path.
@@ -1128,57 +1138,78 @@ git_modules() {
     fi
   done
 }
+# git_submodules TREE DEPTH: the submodules the .gitmodules of a work tree
+# in the project (TREE, relative; "" the top) names, whose .git may be a
+# directory of their own (an embedded repository) or a file naming one:
+# `git status` at the top runs git in each. (Git reads no .gitmodules that
+# is a link: nor does claudebox.)
+git_submodules() {
+  local file=$project/${1:+$1/}.gitmodules line lines
+  [ "$2" -le 8 ] || return 0
+  if [ ! -f "$file" ] || [ -L "$file" ] || [ ! -r "$file" ]; then return 0; fi
+  mapfile -t lines <"$file"
+  for line in ${lines[@]+"${lines[@]}"}; do
+    key=${line%%=*}
+    key=${key//[[:space:]]/}
+    if [ "${key,,}" != path ] || [ "$key" = "$line" ]; then continue; fi
+    git_value "${line#*=}"
+    if ! in_project "$value" "$project${1:+/$1}" || [ -z "$rel" ] || [ "$rel" = "$1" ]; then continue; fi
+    git_dirs=$((git_dirs + 1))
+    [ "$git_dirs" -le 100 ] || die 1 "$project has more than 100 submodules; claudebox keeps each one's hooks and config read-only, and stops here; remove those you do not use"
+    if [ -d "$project/$rel/.git" ] && [ ! -L "$project/$rel/.git" ]; then
+      git_wts+=("$rel")
+      git_gitdir "$rel/.git"
+      git_modules "$rel/.git/modules" 1
+      git_submodules "$rel" $(($2 + 1))
+    elif [ -f "$project/$rel/.git" ] || [ -L "$project/$rel/.git" ]; then
+      git_wts+=("$rel")
+      guard "$rel/.git" file
+      git_submodules "$rel" $(($2 + 1))
+    fi
+  done
+}
 git_top=0
 if [ -L "/proc/self/fd/20/.git" ]; then
   git_fail "$project/.git" "is a symbolic link"
 elif [ -f "/proc/self/fd/20/.git" ]; then
-  # A linked work tree's (or a submodule's): it names its git directory,
-  # outside, whose config (and its common one's) is read for the hooks path.
+  # A linked work tree's (or a submodule's, or a separate git directory's):
+  # it names its git directory. One in the project is guarded as the
+  # project's own would be; one outside has its config (and its common
+  # one's) read for the hooks path.
   guard .git file
   git_top=1
   if read -r line </proc/self/fd/20/.git && [ "${line#gitdir: }" != "$line" ]; then
     dir=${line#gitdir: }
     case "$dir" in /*) ;; *) dir=$project/$dir ;; esac
-    git_read "$dir/config.worktree"
-    if read -r line <"$dir/commondir" 2>/dev/null; then
+    if in_tree "$dir" / && [ -n "$rel" ]; then
+      git_gitdir "$rel"
+      git_modules "$rel/modules" 1
+    else
+      git_read "$dir/config.worktree"
+    fi
+    if { read -r line <"$dir/commondir"; } 2>/dev/null; then
       case "$line" in /*) dir=$line ;; *) dir=$dir/$line ;; esac
+      if in_tree "$dir" / && [ -n "$rel" ]; then
+        git_gitdir "$rel"
+        git_modules "$rel/modules" 1
+      fi
     fi
     git_read "$dir/config"
   fi
+  git_submodules "" 0
 elif [ -d "/proc/self/fd/20/.git" ]; then
   git_top=1
   git_gitdir .git
   git_modules .git/modules 0
-  # Submodules by .gitmodules too, whose .git may be a directory of their
-  # own (an embedded repository): `git status` at the top runs git in each.
-  # (Git reads no .gitmodules that is a link: nor does claudebox.)
-  if [ -f /proc/self/fd/20/.gitmodules ] && [ ! -L /proc/self/fd/20/.gitmodules ] && [ -r /proc/self/fd/20/.gitmodules ]; then
-    mapfile -t lines </proc/self/fd/20/.gitmodules
-    for line in ${lines[@]+"${lines[@]}"}; do
-      key=${line%%=*}
-      key=${key//[[:space:]]/}
-      if [ "${key,,}" != path ] || [ "$key" = "$line" ]; then continue; fi
-      git_value "${line#*=}"
-      if ! in_project "$value" "$project" || [ -z "$rel" ]; then continue; fi
-      git_dirs=$((git_dirs + 1))
-      [ "$git_dirs" -le 100 ] || die 1 "$project has more than 100 submodules; claudebox keeps each one's hooks and config read-only, and stops here; remove those you do not use"
-      if [ -d "$project/$rel/.git" ] && [ ! -L "$project/$rel/.git" ]; then
-        git_wts+=("$rel")
-        git_gitdir "$rel/.git"
-        git_modules "$rel/.git/modules" 1
-      elif [ -f "$project/$rel/.git" ] || [ -L "$project/$rel/.git" ]; then
-        git_wts+=("$rel")
-        guard "$rel/.git" file
-      fi
-    done
-  fi
+  git_submodules "" 0
 fi
 # git's own config files, when they lie in the project (a dotfiles project:
-# ~/.gitconfig a link into it), and the files the configs include (any,
-# whatever the condition of an includeIf), with what they set in turn; and
-# the template directory, whose hooks a clone or init copies.
+# ~/.gitconfig a link into it; a stand-in when missing), and the files the
+# configs include (any, whatever the condition of an includeIf), with what
+# they set in turn; and the template directories, whose hooks a clone or
+# init copies.
 for file in "${git_files[@]}"; do
-  if [ -e "$file" ] && real_file "$file" && in_project "$real" / && [ -n "$rel" ]; then guard "$rel" file; fi
+  if in_tree "$file" / && [ -n "$rel" ]; then guard "$rel" file; fi
 done
 for ((i = 0; i < ${#git_incs[@]} && i < 64; i++)); do
   git_path "${git_incs[i]}"
@@ -1189,21 +1220,21 @@ for dir in ${git_tmpls[@]+"${git_tmpls[@]}"}; do
   git_path "$dir"
   if in_tree "$path" / && [ -n "$rel" ]; then guard "$rel" dir; fi
 done
-# The hooks directories any config names (relative ones in every work
-# tree), when they lie in the project.
-if [ "$git_top" = 1 ]; then
-  for dir in ${git_hooks[@]+"${git_hooks[@]}"}; do
-    git_path "$dir"
-    for w in "${git_wts[@]}"; do
-      in_tree "$path" "$project${w:+/$w}" || continue
-      case "/$rel/" in
-      */.git/ | "//") die 1 "core.hooksPath is $dir: in $project, any file the sandbox writes there would be a hook for git on the host; set it to a directory of hooks alone" ;;
-      esac
-      guard "$rel" dir
-      case "$path" in /*) break ;; esac
-    done
+# The hooks directories any config names, when they lie in the project: an
+# absolute one (for every repository of the host's) whatever the project,
+# a relative one in each work tree of the project's repository.
+for dir in ${git_hooks[@]+"${git_hooks[@]}"}; do
+  git_path "$dir"
+  case "$path" in /*) ;; *) [ "$git_top" = 1 ] || continue ;; esac
+  for w in "${git_wts[@]}"; do
+    in_tree "$path" "$project${w:+/$w}" || continue
+    case "/$rel/" in
+    */.git/ | "//") die 1 "core.hooksPath is $dir: in $project, any file the sandbox writes there would be a hook for git on the host; set it to a directory of hooks alone" ;;
+    esac
+    guard "$rel" dir
+    case "$path" in /*) break ;; esac
   done
-fi
+done
 
 # not_mine DIR WHAT: DIR (an open directory) is not the user's: another
 # user could have planted hooks there, to run as this one.
@@ -1317,19 +1348,35 @@ fi
 # work-tree climb to stop at even once its .git is gone; and with a shared
 # config, every project (ran/), for sandboxed (above) to know it: by
 # default, its config in the store does.
-note=""
+# The shared config directory itself is noted too (cfgs/): its sandboxes
+# write it, and a later run without it must know.
+notes=()
 if [ -e /proc/self/fd/20/.git ]; then
-  note=tops/$pkey
+  notes+=("tops/$pkey")
 elif [ "$config_var" = CLAUDEBOX_CONFIG_DIR ]; then
-  note=ran/$pkey
+  notes+=("ran/$pkey")
 fi
-if [ "$audit" = 0 ] && [ -n "$note" ] && [ ! -d "${stores[0]}/$note" ]; then
+cfg_key() {
+  local LC_ALL=C # ${#...} counts bytes
+  key=${config_base//%/%25}
+  key=${key//\//%2F}
+  if [ "${#key}" -gt 240 ]; then
+    read -r key _ < <(sha256sum <<<"$config_base" 2>/dev/null) || die 1 "cannot compute the SHA-256 of the config directory's path (sha256sum, coreutils); install coreutils"
+    key=sha256-$key
+  fi
+}
+if [ "$config_var" = CLAUDEBOX_CONFIG_DIR ]; then
+  cfg_key
+  notes+=("cfgs/$key")
+fi
+for note in ${notes[@]+"${notes[@]}"}; do
+  if [ "$audit" = 1 ] || [ -d "${stores[0]}/$note" ]; then continue; fi
   if (umask 077 && mkdir -p -- "${stores[0]}/$note") 2>/dev/null && physical "${stores[0]}"; then
     if overlap "$canon" "$project" || { [ "$config_var" = CLAUDEBOX_CONFIG_DIR ] && overlap "$canon" "$config_base"; }; then
       die 1 "claudebox's store ${stores[0]} is, by its physical path, $canon, which overlaps the project or the config directory; set XDG_DATA_HOME to a directory of its own"
     fi
   fi
-fi
+done
 
 # --- environment (allowlist) ---------------------------------------------------------
 # The sandbox gets only these variables (see setenv, below).

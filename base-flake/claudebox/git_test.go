@@ -438,3 +438,109 @@ func TestGitMetadataThirteenthReview(t *testing.T) {
 		}
 	})
 }
+
+// TestGitMetadataFourteenthReview: the ways around the guard that a
+// fourteenth review found.
+func TestGitMetadataFourteenthReview(t *testing.T) {
+	oracle.Require(t, "bwrap")
+	git := oracle.Require(t, "git")
+	lib := filepath.Join(t.TempDir(), "lib")
+	os.MkdirAll(lib, 0o755)
+	gitRun(t, git, lib, "init", "-q")
+	gitRun(t, git, lib, "commit", "-q", "--allow-empty", "-m", "lib")
+	tryWrite := func(t *testing.T, env []string, dir string, files ...string) {
+		t.Helper()
+		out := mustRun(t, env, dir, append([]string{"--share-host-net", "--", "sh", "-c", `for f; do (mkdir -p "$(dirname "$f")"; echo x >> "$f") 2>/dev/null && echo "$f"; done; true`, "sh"}, files...)...)
+		if out != "" {
+			t.Errorf("written inside:\n%s", out)
+		}
+	}
+	t.Run("a separate git directory in the project", func(t *testing.T) {
+		home, _ := project(t)
+		p := filepath.Join(home, "src", "p")
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		gitRun(t, git, filepath.Dir(p), "init", "-q", "--separate-git-dir="+filepath.Join(p, ".gitreal"), p)
+		tryWrite(t, baseEnv(home, claudeDir(t)), p, ".gitreal/hooks/pre-commit", ".gitreal/config")
+	})
+	t.Run("an absolute hooks path, the project no repository", func(t *testing.T) {
+		home, _ := project(t)
+		tools := filepath.Join(home, "tools")
+		os.MkdirAll(filepath.Join(tools, "githooks"), 0o755)
+		writeFile(t, filepath.Join(home, ".gitconfig"), "[core]\n\thooksPath = "+filepath.Join(tools, "githooks")+"\n")
+		tryWrite(t, baseEnv(home, claudeDir(t)), tools, "githooks/pre-commit")
+	})
+	t.Run("git's config missing where a link leads into the project", func(t *testing.T) {
+		home, _ := project(t)
+		dots := filepath.Join(home, "dots")
+		writeFile(t, filepath.Join(dots, "git", "ignore"), "*.o\n")
+		os.MkdirAll(filepath.Join(home, ".config"), 0o755)
+		os.Symlink(filepath.Join(dots, "git"), filepath.Join(home, ".config", "git"))
+		os.Symlink(filepath.Join(dots, "gitconfig"), filepath.Join(home, ".gitconfig")) // dangling
+		tryWrite(t, baseEnv(home, claudeDir(t)), dots, "git/config", "gitconfig")
+	})
+	t.Run("a hooks path in config.worktree", func(t *testing.T) {
+		home, _ := project(t)
+		p := filepath.Join(home, "src", "p")
+		os.MkdirAll(p, 0o755)
+		gitRun(t, git, p, "init", "-q")
+		gitRun(t, git, p, "config", "extensions.worktreeConfig", "true")
+		gitRun(t, git, p, "config", "--worktree", "core.hooksPath", ".githooks")
+		tryWrite(t, baseEnv(home, claudeDir(t)), p, ".githooks/pre-commit")
+	})
+	t.Run("GIT_TEMPLATE_DIR in the project", func(t *testing.T) {
+		home, _ := project(t)
+		dots := filepath.Join(home, "dots")
+		os.MkdirAll(filepath.Join(dots, "tmpl", "hooks"), 0o755)
+		tryWrite(t, append(baseEnv(home, claudeDir(t)), "GIT_TEMPLATE_DIR="+filepath.Join(dots, "tmpl")), dots, "tmpl/hooks/post-checkout")
+	})
+	t.Run("a shared config of an earlier run on PATH", func(t *testing.T) {
+		home, _ := project(t)
+		env := baseEnv(home, claudeDir(t))
+		cfg := filepath.Join(t.TempDir(), "cfg")
+		pd := filepath.Join(home, "pd")
+		os.MkdirAll(pd, 0o755)
+		mustRun(t, append(env, "CLAUDEBOX_CONFIG_DIR="+cfg), pd, "--share-host-net", "--", "true")
+		ran := filepath.Join(t.TempDir(), "ran")
+		writeFile(t, filepath.Join(cfg, "local", "bwrap"), "#!/bin/sh\necho bwrap >>"+ran+"\nexit 1\n")
+		os.Chmod(filepath.Join(cfg, "local", "bwrap"), 0o755)
+		mustRun(t, append(env, "PATH="+filepath.Join(cfg, "local")+":"+hostPath(claudeDir(t))), pd, "--share-host-net", "--", "true")
+		if b, err := os.ReadFile(ran); err == nil {
+			t.Errorf("a tool in an earlier run's shared config ran on the host: %s", b)
+		}
+	})
+	t.Run("an embedded repository in an embedded one", func(t *testing.T) {
+		home, _ := project(t)
+		p := filepath.Join(home, "src", "p")
+		os.MkdirAll(p, 0o755)
+		gitRun(t, git, p, "init", "-q")
+		gitRun(t, git, p, "clone", "-q", lib, "mid")
+		gitRun(t, git, filepath.Join(p, "mid"), "clone", "-q", lib, "inner")
+		writeFile(t, filepath.Join(p, ".gitmodules"), "[submodule \"mid\"]\n\tpath = mid\n")
+		writeFile(t, filepath.Join(p, "mid", ".gitmodules"), "[submodule \"inner\"]\n\tpath = inner\n")
+		tryWrite(t, baseEnv(home, claudeDir(t)), p, "mid/.git/config", "mid/inner/.git/config", "mid/inner/.git/hooks/pre-commit")
+	})
+	t.Run("many work trees planted", func(t *testing.T) {
+		home, _ := project(t)
+		p := filepath.Join(home, "src", "p")
+		os.MkdirAll(p, 0o755)
+		gitRun(t, git, p, "init", "-q")
+		for i := 0; i < 101; i++ {
+			writeFile(t, filepath.Join(p, ".git", "worktrees", "w"+strings.Repeat("x", i), "commondir"), "../..\n")
+		}
+		r := claudebox(t, baseEnv(home, claudeDir(t)), p, "--share-host-net", "--", "true")
+		if r.Code != 1 || !strings.HasPrefix(r.Stderr, "claudebox: "+p+" has more than 100 git directories of submodules and work trees;") {
+			t.Errorf("101 work trees: exit %d, %q", r.Code, r.Stderr)
+		}
+	})
+	t.Run("a submodule's checkout as the project", func(t *testing.T) {
+		home, _ := project(t)
+		p := filepath.Join(home, "src", "p")
+		os.MkdirAll(p, 0o755)
+		gitRun(t, git, p, "init", "-q")
+		gitRun(t, git, p, "submodule", "add", "-q", lib, "sub")
+		r := claudebox(t, baseEnv(home, claudeDir(t)), filepath.Join(p, "sub"), "--share-host-net", "--", "true")
+		if r.Code != 0 || r.Stderr != "" {
+			t.Errorf("in a submodule's checkout: exit %d, %q", r.Code, r.Stderr)
+		}
+	})
+}
