@@ -24,6 +24,36 @@ func gitRun(t *testing.T, git, dir string, args ...string) string {
 	return string(out)
 }
 
+// gitLib is a repository with one commit, for submodules.
+func gitLib(t *testing.T, git string) string {
+	t.Helper()
+	lib := filepath.Join(t.TempDir(), "lib")
+	os.MkdirAll(lib, 0o755)
+	gitRun(t, git, lib, "init", "-q")
+	gitRun(t, git, lib, "commit", "-q", "--allow-empty", "-m", "lib")
+	return lib
+}
+
+// gitRepo is a repository with one commit at HOME/src/NAME.
+func gitRepo(t *testing.T, git, home, name string) string {
+	t.Helper()
+	repo := filepath.Join(home, "src", name)
+	os.MkdirAll(repo, 0o755)
+	gitRun(t, git, repo, "init", "-q")
+	gitRun(t, git, repo, "commit", "-q", "--allow-empty", "-m", "init")
+	return repo
+}
+
+// tryWrite appends to each file (making its directory) in a sandbox run
+// in dir, and fails the test for each write that took.
+func tryWrite(t *testing.T, env []string, dir string, files ...string) {
+	t.Helper()
+	out := mustRun(t, env, dir, append([]string{"--share-host-net", "--", "sh", "-c", `for f; do (mkdir -p "$(dirname "$f")"; echo x >> "$f") 2>/dev/null && echo "$f"; done; true`, "sh"}, files...)...)
+	if out != "" {
+		t.Errorf("written inside:\n%s", out)
+	}
+}
+
 // readAll is the content of every regular file below root, by path.
 func readAll(t *testing.T, root string) map[string]string {
 	t.Helper()
@@ -47,10 +77,7 @@ func TestGitMetadataReadOnly(t *testing.T) {
 	git := oracle.Require(t, "git")
 	home, _ := project(t)
 	env := baseEnv(home, claudeDir(t))
-	lib := filepath.Join(t.TempDir(), "lib")
-	os.MkdirAll(lib, 0o755)
-	gitRun(t, git, lib, "init", "-q")
-	gitRun(t, git, lib, "commit", "-q", "--allow-empty", "-m", "lib")
+	lib := gitLib(t, git)
 	repo := filepath.Join(home, "src", "app")
 	os.MkdirAll(repo, 0o755)
 	gitRun(t, git, repo, "init", "-q")
@@ -233,17 +260,8 @@ mv vendor/emb/.git vendor/emb/.git.old 2>/dev/null && echo renamed; true`)
 func TestGitMetadataTwelfthReview(t *testing.T) {
 	oracle.Require(t, "bwrap")
 	git := oracle.Require(t, "git")
-	lib := filepath.Join(t.TempDir(), "lib")
-	os.MkdirAll(lib, 0o755)
-	gitRun(t, git, lib, "init", "-q")
-	gitRun(t, git, lib, "commit", "-q", "--allow-empty", "-m", "lib")
-	newRepo := func(t *testing.T, home, name string) string {
-		repo := filepath.Join(home, "src", name)
-		os.MkdirAll(repo, 0o755)
-		gitRun(t, git, repo, "init", "-q")
-		gitRun(t, git, repo, "commit", "-q", "--allow-empty", "-m", "init")
-		return repo
-	}
+	lib := gitLib(t, git)
+	newRepo := func(t *testing.T, home, name string) string { return gitRepo(t, git, home, name) }
 	t.Run("hooks path that is a submodule", func(t *testing.T) {
 		home, _ := project(t)
 		env := baseEnv(home, claudeDir(t))
@@ -320,24 +338,8 @@ func TestGitMetadataTwelfthReview(t *testing.T) {
 func TestGitMetadataThirteenthReview(t *testing.T) {
 	oracle.Require(t, "bwrap")
 	git := oracle.Require(t, "git")
-	lib := filepath.Join(t.TempDir(), "lib")
-	os.MkdirAll(lib, 0o755)
-	gitRun(t, git, lib, "init", "-q")
-	gitRun(t, git, lib, "commit", "-q", "--allow-empty", "-m", "lib")
-	newRepo := func(t *testing.T, home, name string) string {
-		repo := filepath.Join(home, "src", name)
-		os.MkdirAll(repo, 0o755)
-		gitRun(t, git, repo, "init", "-q")
-		gitRun(t, git, repo, "commit", "-q", "--allow-empty", "-m", "init")
-		return repo
-	}
-	tryWrite := func(t *testing.T, env []string, dir string, files ...string) {
-		t.Helper()
-		out := mustRun(t, env, dir, append([]string{"--share-host-net", "--", "sh", "-c", `for f; do (echo x >> "$f") 2>/dev/null && echo "$f"; done; true`, "sh"}, files...)...)
-		if out != "" {
-			t.Errorf("written inside:\n%s", out)
-		}
-	}
+	lib := gitLib(t, git)
+	newRepo := func(t *testing.T, home, name string) string { return gitRepo(t, git, home, name) }
 	t.Run("PATH kept by its physical path", func(t *testing.T) {
 		home, _ := project(t)
 		env := baseEnv(home, claudeDir(t))
@@ -444,17 +446,7 @@ func TestGitMetadataThirteenthReview(t *testing.T) {
 func TestGitMetadataFourteenthReview(t *testing.T) {
 	oracle.Require(t, "bwrap")
 	git := oracle.Require(t, "git")
-	lib := filepath.Join(t.TempDir(), "lib")
-	os.MkdirAll(lib, 0o755)
-	gitRun(t, git, lib, "init", "-q")
-	gitRun(t, git, lib, "commit", "-q", "--allow-empty", "-m", "lib")
-	tryWrite := func(t *testing.T, env []string, dir string, files ...string) {
-		t.Helper()
-		out := mustRun(t, env, dir, append([]string{"--share-host-net", "--", "sh", "-c", `for f; do (mkdir -p "$(dirname "$f")"; echo x >> "$f") 2>/dev/null && echo "$f"; done; true`, "sh"}, files...)...)
-		if out != "" {
-			t.Errorf("written inside:\n%s", out)
-		}
-	}
+	lib := gitLib(t, git)
 	t.Run("a separate git directory in the project", func(t *testing.T) {
 		home, _ := project(t)
 		p := filepath.Join(home, "src", "p")
