@@ -1052,19 +1052,32 @@ in_tree() {
   physical "${p:-/}" || return 1
   in_project "${canon%/}$rest" /
 }
-# real_file PATH: real is PATH's physical path, its links followed (readlink:
-# only for a link, rare).
+# real_file PATH [WHAT FIX]: real is PATH's physical path, its links
+# followed (readlink: only for a link, rare). It fails where a step cannot
+# be taken; with WHAT, that stops the run instead, and so does a step where
+# a sandbox writes (it could point the link at any file of the user's).
 real_file() {
-  local p=$1 hops=0 target
-  while :; do
-    physical "${p%/*}/" || return 1
+  local p=$1 hops=0 target="" why=""
+  while [ -z "$why" ]; do
+    if ! physical "${p%/*}/"; then
+      why="cannot enter ${p%/*}/, on the way to ${2-}; check its permissions"
+      break
+    fi
     real=${canon%/}/${p##*/}
+    if [ -n "${2-}" ] && sandboxed "$canon"; then
+      die 1 "$2 leads through $real, where a sandbox writes (a project of claudebox's, or its store), so that it could point there any file of yours; $3"
+    fi
     [ -L "$real" ] || return 0
     hops=$((hops + 1))
-    [ "$hops" -le 40 ] || return 1
-    target=$(readlink -- "$real") || return 1
+    if [ "$hops" -gt 40 ]; then
+      why="${2-} is a chain of more than 40 symbolic links; point it at the file itself"
+    elif ! target=$(readlink -- "$real"); then
+      why="cannot read the symbolic link $real, on the way to ${2-}; check it"
+    fi
     case "$target" in /*) p=$target ;; *) p=${canon%/}/$target ;; esac
   done
+  if [ -n "${2-}" ]; then die 1 "$why"; fi
+  return 1
 }
 # git_path VALUE: path is a path value of git's config (hooksPath,
 # templateDir, an include) with ~/ read; ~user/ and %(prefix)/ stop the run
@@ -1483,22 +1496,7 @@ fds+=$git_fds
 # write a link on the way (its project's, a project's of an earlier run)
 # could point it at any file of the user's, and bwrap would mount that
 # (an eleventh review read ~/.git-credentials through SSL_CERT_FILE so).
-# follow PATH WHAT: real is where PATH's chain of links ends (physical).
-follow() {
-  local p=$1 hops=0 target
-  while :; do
-    physical "${p%/*}/" || die 1 "cannot enter ${p%/*}/, on the way to $2; check its permissions"
-    real=${canon%/}/${p##*/}
-    if sandboxed "$canon"; then
-      die 1 "$2 leads through $real, where a sandbox writes (a project of claudebox's, or its store), so that it could point there any file of yours; $3"
-    fi
-    [ -L "$real" ] || return 0
-    hops=$((hops + 1))
-    [ "$hops" -le 40 ] || die 1 "$2 is a chain of more than 40 symbolic links; point it at the file itself"
-    target=$(readlink -- "$real") || die 1 "cannot read the symbolic link $real, on the way to $2; check it"
-    case "$target" in /*) p=$target ;; *) p=${canon%/}/$target ;; esac
-  done
-}
+# (real_file, above, with WHAT and FIX.)
 # open_dir DIR WHAT: fd, DIR (a physical path) opened, and checked so.
 open_dir() {
   cd -P -- "$1" 2>/dev/null || die 1 "cannot enter $1, $2; check its permissions"
@@ -1520,7 +1518,7 @@ open_file() {
   exec {dir}<&-
 }
 for path in ${extra_binds[@]+"${extra_binds[@]}"}; do
-  follow "$path" "the tool $path" "install it elsewhere, or take it off PATH"
+  real_file "$path" "the tool $path" "install it elsewhere, or take it off PATH"
   if [ "$real" != "$path" ]; then
     covers_home "${real%/*}" && die 1 "refusing to mount ${real%/*} for $path: it contains your home directory"
     # Nor one that holds secrets: the host Claude's config, claudebox's
@@ -1552,7 +1550,7 @@ if [ -f "$cert" ]; then
   /etc/ssl/certs/* | /nix/store/*) ;;
   "$project"/*) ;; # (the project's own file: the sandbox sees it there)
   *)
-    follow "$cert" "SSL_CERT_FILE $cert" "point SSL_CERT_FILE at a bundle outside your projects"
+    real_file "$cert" "SSL_CERT_FILE $cert" "point SSL_CERT_FILE at a bundle outside your projects"
     open_file "$real" "SSL_CERT_FILE"
     args+=(--ro-bind-fd "$fd" "$cert")
     mounts+=("ro-bind$US$real$US$cert")

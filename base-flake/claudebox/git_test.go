@@ -470,6 +470,13 @@ func TestGitMetadataFourteenthReview(t *testing.T) {
 		os.Symlink(filepath.Join(dots, "gitconfig"), filepath.Join(home, ".gitconfig")) // dangling
 		tryWrite(t, baseEnv(home, claudeDir(t)), dots, "git/config", "gitconfig")
 	})
+	t.Run("a hooks path in GIT_CONFIG_GLOBAL, and the file itself", func(t *testing.T) {
+		home, _ := project(t)
+		dots := filepath.Join(home, "dots")
+		os.MkdirAll(filepath.Join(dots, "hooks"), 0o755)
+		writeFile(t, filepath.Join(dots, "gitconfig"), "[core]\n\thooksPath = "+filepath.Join(dots, "hooks")+"\n")
+		tryWrite(t, append(baseEnv(home, claudeDir(t)), "GIT_CONFIG_GLOBAL="+filepath.Join(dots, "gitconfig")), dots, "hooks/pre-commit", "gitconfig")
+	})
 	t.Run("a hooks path in config.worktree", func(t *testing.T) {
 		home, _ := project(t)
 		p := filepath.Join(home, "src", "p")
