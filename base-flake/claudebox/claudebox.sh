@@ -382,22 +382,29 @@ stores=("${names[@]}") # claudebox's store of per-project configs
 # before PATH is safe (sha256sum is looked up on it) counts as one). What
 # the host runs or mounts from there, the sandbox could have swapped.
 path_safe=0
+# path_key PATH sets key to PATH's name in claudebox's store: the path with %
+# and / escaped or, when that is longer than a file name can be (255 bytes),
+# sha256-<the SHA-256 of the path and a newline>. Fails when that SHA-256
+# cannot be had (sha256sum is looked up on PATH: not before it is safe).
+path_key() {
+  local LC_ALL=C # ${#...} counts bytes
+  key=${1//%/%25}
+  key=${key//\//%2F}
+  [ "${#key}" -gt 240 ] || return 0
+  [ "$path_safe" = 1 ] || return 1
+  read -r key _ < <(sha256sum <<<"$1" 2>/dev/null) || return 1
+  key=sha256-$key
+}
 declare -A not_project=() # directories known to be no earlier project
 sandboxed() {
-  local d=$1 key store LC_ALL=C # (${#...} counts bytes)
+  local d=$1 key store
   if holds "$project" "$d" || { [ -n "$config_base" ] && holds "$config_base" "$d"; }; then return 0; fi
   for store in "${stores[@]}"; do
     if holds "$store" "$d"; then return 0; fi
   done
   while [ -n "$d" ]; do
     if [ -n "${not_project[$d]-}" ]; then return 1; fi # (and none above it)
-    key=${d//%/%25}
-    key=${key//\//%2F}
-    if [ "${#key}" -gt 240 ]; then
-      [ "$path_safe" = 1 ] || return 0
-      read -r key _ < <(sha256sum <<<"$d" 2>/dev/null) || return 0
-      key=sha256-$key
-    fi
+    path_key "$d" || return 0
     for store in "${stores[@]}"; do
       if [ -d "$store/projects/$key" ] || [ -d "$store/ran/$key" ] || [ -d "$store/tops/$key" ] || [ -d "$store/cfgs/$key" ]; then return 0; fi
     done
@@ -1274,30 +1281,17 @@ fi
 # note): its path with % and / escaped or, when that is longer than a file
 # name can be (255 bytes), the SHA-256 of the path. (Here, once PATH is
 # safe: sha256sum is looked up on it.)
-project_key() {
-  local LC_ALL=C # ${#...} counts bytes
-  pkey=${project//%/%25}
-  pkey=${pkey//\//%2F}
-  if [ "${#pkey}" -gt 240 ]; then
-    read -r pkey _ < <(sha256sum <<<"$project" 2>/dev/null) || die 1 "cannot compute the SHA-256 of the project's path (sha256sum, coreutils); install coreutils"
-    pkey=sha256-$pkey
-  fi
-}
-project_key
+path_key "$project" || die 1 "cannot compute the SHA-256 of the project's path (sha256sum, coreutils); install coreutils"
+pkey=$key
 # The climb above could not name a level with a path too long for a file
 # name (its SHA-256 needs sha256sum, safe only now): one that has been a
 # project stops the run rather than be widened past.
 if [ "$climbed" = 1 ]; then
-  long_name() { # long_name DIR: DIR's escaped path is longer than a file name
-    local LC_ALL=C key=${1//%/%25}
-    key=${key//\//%2F}
-    [ "${#key}" -gt 240 ]
-  }
   for dir in ${levels[@]+"${levels[@]}"}; do
-    if long_name "$dir"; then
-      read -r key _ < <(sha256sum <<<"$dir" 2>/dev/null) || die 1 "cannot compute the SHA-256 of $dir (sha256sum, coreutils); install coreutils, or pass --project DIR"
+    path_key "$dir" || die 1 "cannot compute the SHA-256 of $dir (sha256sum, coreutils); install coreutils, or pass --project DIR"
+    if [ "${key#sha256-}" != "$key" ]; then
       for store in "${stores[@]}"; do
-        if [ -d "$store/tops/sha256-$key" ]; then
+        if [ -d "$store/tops/$key" ]; then
           die 1 "$dir has been a project of its own, and its git work tree would be $project now; pass --project $dir, or --project $project"
         fi
       done
@@ -1369,17 +1363,8 @@ if [ -e /proc/self/fd/20/.git ]; then
 elif [ "$config_var" = CLAUDEBOX_CONFIG_DIR ]; then
   notes+=("ran/$pkey")
 fi
-cfg_key() {
-  local LC_ALL=C # ${#...} counts bytes
-  key=${config_base//%/%25}
-  key=${key//\//%2F}
-  if [ "${#key}" -gt 240 ]; then
-    read -r key _ < <(sha256sum <<<"$config_base" 2>/dev/null) || die 1 "cannot compute the SHA-256 of the config directory's path (sha256sum, coreutils); install coreutils"
-    key=sha256-$key
-  fi
-}
 if [ "$config_var" = CLAUDEBOX_CONFIG_DIR ]; then
-  cfg_key
+  path_key "$config_base" || die 1 "cannot compute the SHA-256 of the config directory's path (sha256sum, coreutils); install coreutils"
   notes+=("cfgs/$key")
 fi
 for note in ${notes[@]+"${notes[@]}"}; do
